@@ -1,0 +1,35 @@
+# The two commands in the README: `make demo` and `make test`. Both create .venv on first use.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DATA ?= $(firstword $(wildcard ../shared/data) $(HOTSPOTS_DATA_DIR))
+OUT ?= outputs/demo
+
+.PHONY: demo test lint docs bench clean
+
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev]"
+	touch $(STAMP)
+
+demo: $(STAMP)
+	HOTSPOTS_OFFLINE=1 $(BIN)/hotspots demo --out $(OUT)
+
+test: $(STAMP)
+	HOTSPOTS_OFFLINE=1 HOTSPOTS_DATA_DIR=$(DATA) $(BIN)/python -m pytest -n 2 --nbmake tests notebooks
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/mypy
+
+docs: $(STAMP)
+	$(BIN)/mkdocs build --strict --site-dir site
+
+bench: $(STAMP)
+	HOTSPOTS_DATA_DIR=$(DATA) $(BIN)/python benchmarks/run_all.py
+
+clean:
+	rm -rf $(VENV) site outputs .pytest_cache .mypy_cache .ruff_cache

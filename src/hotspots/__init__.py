@@ -1,0 +1,100 @@
+"""hotspots: geospatial hotspot and service-coverage analysis.
+
+Where is harm concentrated (Getis-Ord Gi*, local Moran, kernel density, DBSCAN/HDBSCAN),
+who can reach help over the street network, and does provision sit where the harm is.
+
+Functions are imported lazily, so ``import hotspots`` is quick; each lives in a module
+named for its job (``hotspots.police``, ``hotspots.hotspot``, ``hotspots.reach`` ...).
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from ._errors import (
+    CRSError,
+    DataError,
+    DependencyError,
+    HotspotsError,
+    HotspotsWarning,
+    NetworkError,
+    OfflineError,
+)
+from ._report import LoadReport, get_load_report
+
+__version__ = "0.1.0"
+
+# public name -> module that defines it
+_LAZY: dict[str, str] = {
+    # data in
+    "read_police_csv": "police",
+    "read_police_api": "police",
+    "fetch_police_api": "police",
+    "read_incidents": "incidents",
+    "load_boundary": "boundaries",
+    "load_imd": "context",
+    "load_population": "context",
+    "area_context": "context",
+    "add_rates": "context",
+    "synthetic_town": "synthetic",
+    # cells and statistics
+    "square_grid": "grid",
+    "hex_grid": "grid",
+    "count_points": "grid",
+    "gi_star": "hotspot",
+    "optimized_hotspots": "hotspot",
+    "local_moran": "hotspot",
+    "kde": "density",
+    "dbscan_clusters": "cluster",
+    "hdbscan_clusters": "cluster",
+    "compare_periods": "trend",
+    "space_time_cube": "trend",
+    "emerging_hotspots": "trend",
+    "hit_rate": "evaluate",
+    "pai": "evaluate",
+    "pei": "evaluate",
+    "rri": "evaluate",
+    "backtest": "evaluate",
+    # reach and provision
+    "load_network": "network",
+    "travel_times": "reach",
+    "isochrones": "reach",
+    "coverage": "reach",
+    "read_provision": "provision",
+    "provision_in_hotspots": "provision",
+    "hotspot_gaps": "provision",
+    "suggest_sites": "provision",
+    # maps
+    "hotspot_map": "maps",
+    "tasking_map": "maps",
+    "reach_map": "maps",
+    "provision_map": "maps",
+}
+
+__all__ = [
+    "CRSError",
+    "DataError",
+    "DependencyError",
+    "HotspotsError",
+    "HotspotsWarning",
+    "LoadReport",
+    "NetworkError",
+    "OfflineError",
+    "__version__",
+    "get_load_report",
+    *_LAZY,
+]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'hotspots' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -1,0 +1,90 @@
+"""The load report every loader attaches: rows read, kept and dropped by reason."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["LoadReport", "get_load_report"]
+
+
+@dataclass
+class LoadReport:
+    """What a loader read, kept and dropped, and why.
+
+    Attributes
+    ----------
+    source : str
+        The file(s) or service read.
+    rows_read : int
+        Data rows found (header lines excluded).
+    dropped : dict of str to list of int
+        For each reason, the 1-based line numbers (in the source file, header = line 1)
+        or record numbers (for JSON) of the rows dropped for it.
+    notes : list of str
+        Adjustments that kept rows but changed them (e.g. swapped lon/lat repaired).
+
+    Examples
+    --------
+    >>> r = LoadReport("crimes.csv", rows_read=3)
+    >>> r.drop("no location", [2])
+    >>> r.rows_kept, r.n_dropped
+    (2, 1)
+    """
+
+    source: str
+    rows_read: int = 0
+    dropped: dict[str, list[int]] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    def drop(self, reason: str, rows: Iterable[int]) -> None:
+        """Record ``rows`` as dropped for ``reason`` (no-op for an empty list)."""
+        rows = [int(r) for r in rows]
+        if rows:
+            self.dropped.setdefault(reason, []).extend(rows)
+
+    @property
+    def n_dropped(self) -> int:
+        """Total number of rows dropped."""
+        return sum(len(v) for v in self.dropped.values())
+
+    @property
+    def rows_kept(self) -> int:
+        """Rows read minus rows dropped."""
+        return self.rows_read - self.n_dropped
+
+    def counts(self) -> dict[str, int]:
+        """Number of rows dropped per reason."""
+        return {k: len(v) for k, v in self.dropped.items()}
+
+    def merge(self, other: LoadReport) -> LoadReport:
+        """Return a report adding ``other`` to this one (row numbers kept as they are)."""
+        out = LoadReport(
+            source=f"{self.source}; {other.source}" if self.source else other.source,
+            rows_read=self.rows_read + other.rows_read,
+            dropped={k: list(v) for k, v in self.dropped.items()},
+            notes=[*self.notes, *other.notes],
+        )
+        for k, v in other.dropped.items():
+            out.dropped.setdefault(k, []).extend(v)
+        return out
+
+    def summary(self) -> str:
+        """One human-readable paragraph, e.g. for a notebook or the command line."""
+        parts = [f"{self.source}: read {self.rows_read:,}, kept {self.rows_kept:,}"]
+        for reason, rows in self.dropped.items():
+            shown = ", ".join(map(str, rows[:10])) + (" ..." if len(rows) > 10 else "")
+            parts.append(f"dropped {len(rows):,} ({reason}; rows {shown})")
+        parts.extend(self.notes)
+        return "; ".join(parts)
+
+    def __str__(self) -> str:
+        return self.summary()
+
+
+def get_load_report(obj: Any) -> LoadReport | None:
+    """Return the :class:`LoadReport` attached to a loaded (Geo)DataFrame, if any."""
+    attrs = getattr(obj, "attrs", {})
+    report = attrs.get("load_report")
+    return report if isinstance(report, LoadReport) else None

@@ -1,0 +1,156 @@
+"""Input checks shared by every module.
+
+Each helper raises a :mod:`hotspots` error whose message says what is wrong and what to
+do about it. None of them mutates its input.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ._errors import CRSError, DataError
+
+__all__ = [
+    "BNG",
+    "GB_BNG_BOUNDS",
+    "GB_LONLAT_BOUNDS",
+    "lonlat_problems",
+    "require_columns",
+    "require_geodataframe",
+    "require_nonempty",
+    "require_numeric",
+    "require_points",
+    "require_projected",
+    "require_same_crs",
+]
+
+#: British National Grid, the projected CRS used for Great Britain.
+BNG = "EPSG:27700"
+#: (min lon, min lat, max lon, max lat) enclosing Great Britain, Northern Ireland and islands.
+GB_LONLAT_BOUNDS = (-11.0, 49.0, 2.5, 61.5)
+#: (min x, min y, max x, max y) of the British National Grid's valid area, in metres.
+GB_BNG_BOUNDS = (-105_000.0, -20_000.0, 700_000.0, 1_250_000.0)
+
+
+def require_geodataframe(obj: Any, name: str = "input") -> Any:
+    """Return ``obj`` if it is a GeoDataFrame (or GeoSeries), else raise ``DataError``."""
+    import geopandas as gpd
+
+    if isinstance(obj, gpd.GeoSeries):
+        return obj.to_frame(name="geometry")
+    if not isinstance(obj, gpd.GeoDataFrame):
+        raise DataError(
+            f"{name} must be a geopandas GeoDataFrame, got {type(obj).__name__}. "
+            "Build one with geopandas.GeoDataFrame(df, geometry=..., crs=...)."
+        )
+    return obj
+
+
+def require_nonempty(df: pd.DataFrame, name: str = "input") -> None:
+    """Raise ``DataError`` when ``df`` has no rows."""
+    if len(df) == 0:
+        raise DataError(f"{name} is empty (0 rows); there is nothing to analyse.")
+
+
+def require_columns(df: pd.DataFrame, columns: Iterable[str], name: str = "input") -> None:
+    """Raise ``DataError`` listing every column of ``columns`` missing from ``df``."""
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        have = ", ".join(map(str, df.columns[:20]))
+        raise DataError(f"{name} is missing column(s) {missing}; it has: {have}.")
+
+
+def require_projected(gdf: Any, name: str = "input") -> None:
+    """Raise ``CRSError`` unless ``gdf`` has a projected CRS whose unit is the metre."""
+    crs = getattr(gdf, "crs", None)
+    if crs is None:
+        raise CRSError(
+            f"{name} has no coordinate reference system. Set it with "
+            "`gdf.set_crs(...)` (e.g. EPSG:4326 for longitude/latitude, "
+            "EPSG:27700 for British National Grid)."
+        )
+    if crs.is_geographic:
+        raise CRSError(
+            f"{name} is in a geographic CRS ({crs.to_string()}), in degrees, but this "
+            "needs metres. Reproject first, e.g. `gdf.to_crs(27700)` for Great Britain "
+            "or `gdf.to_crs(gdf.estimate_utm_crs())` elsewhere."
+        )
+    units = {ax.unit_name for ax in crs.axis_info}
+    if units and not units <= {"metre", "meter", "m"}:
+        raise CRSError(
+            f"{name} is in {crs.to_string()} whose unit is {sorted(units)}, not metres. "
+            "Reproject to a metric CRS such as EPSG:27700."
+        )
+
+
+def require_same_crs(a: Any, b: Any, names: tuple[str, str] = ("first", "second")) -> None:
+    """Raise ``CRSError`` when two layers do not share one CRS."""
+    if a.crs is None or b.crs is None or not a.crs.equals(b.crs):
+        sa = a.crs.to_string() if a.crs is not None else "none"
+        sb = b.crs.to_string() if b.crs is not None else "none"
+        raise CRSError(
+            f"{names[0]} ({sa}) and {names[1]} ({sb}) are in different coordinate "
+            f"reference systems. Reproject one, e.g. `{names[1]}.to_crs({names[0]}.crs)`."
+        )
+
+
+def require_points(gdf: Any, name: str = "input") -> None:
+    """Raise ``DataError`` unless every geometry is a non-empty Point."""
+    geom = gdf.geometry
+    bad = geom.isna() | geom.is_empty
+    if bool(bad.any()):
+        rows = list(gdf.index[bad.to_numpy()][:10])
+        raise DataError(f"{name} has {int(bad.sum())} missing or empty geometries (index {rows}).")
+    types = set(geom.geom_type.unique())
+    if types != {"Point"}:
+        raise DataError(
+            f"{name} must hold Point geometries, found {sorted(types)}. "
+            "Use `.representative_point()` or `.centroid` for polygons."
+        )
+
+
+def require_numeric(df: pd.DataFrame, column: str, name: str = "input") -> np.ndarray:
+    """Return ``df[column]`` as float64, raising ``DataError`` on missing, text or NaN.
+
+    The message names up to ten offending index labels.
+    """
+    require_columns(df, [column], name)
+    values = pd.to_numeric(df[column], errors="coerce")
+    bad = values.isna() | ~np.isfinite(values.to_numpy(dtype=float, na_value=np.nan))
+    if bool(bad.any()):
+        rows = list(df.index[bad.to_numpy()][:10])
+        raise DataError(
+            f"{name} column {column!r} has {int(bad.sum())} missing or non-numeric values "
+            f"(index {rows}). Fill or drop them first; a missing count is not a zero."
+        )
+    return values.to_numpy(dtype=float)
+
+
+def lonlat_problems(
+    lon: Sequence[float] | np.ndarray,
+    lat: Sequence[float] | np.ndarray,
+    bounds: tuple[float, float, float, float] = GB_LONLAT_BOUNDS,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Classify longitude/latitude pairs.
+
+    Returns
+    -------
+    swapped : numpy.ndarray of bool
+        Pairs outside ``bounds`` that would fall inside if longitude and latitude were
+        exchanged (a common export mistake).
+    outside : numpy.ndarray of bool
+        Pairs outside ``bounds`` (or outside the globe) that swapping does not explain.
+    """
+    x = np.asarray(lon, dtype=float)
+    y = np.asarray(lat, dtype=float)
+    minx, miny, maxx, maxy = bounds
+    inside = (x >= minx) & (x <= maxx) & (y >= miny) & (y <= maxy)
+    inside_swapped = (y >= minx) & (y <= maxx) & (x >= miny) & (x <= maxy)
+    finite = np.isfinite(x) & np.isfinite(y)
+    swapped = finite & ~inside & inside_swapped
+    outside = finite & ~inside & ~inside_swapped
+    return swapped, outside
