@@ -3,10 +3,11 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-DATA ?= $(firstword $(wildcard ../shared/data) $(HOTSPOTS_DATA_DIR))
+DATA ?= $(or $(HOTSPOTS_DATA_DIR),$(wildcard ../shared/data))
 OUT ?= outputs/demo
 
-.PHONY: demo test lint docs bench clean
+.PHONY: demo test lint docs bench clean venv
+venv: $(STAMP)
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)

@@ -93,7 +93,9 @@ def request(
             headers={"User-Agent": USER_AGENT},
         )
     except requests.exceptions.RequestException as exc:
-        raise OfflineError(f"Could not reach {url} ({exc.__class__.__name__}). {offline_advice}") from exc
+        raise OfflineError(
+            f"Could not reach {url} ({exc.__class__.__name__}). {offline_advice}"
+        ) from exc
     result = HTTPResult(resp.status_code, resp.content, from_cache=False)
     if use_cache and 200 <= resp.status_code < 300:
         path.parent.mkdir(parents=True, exist_ok=True)

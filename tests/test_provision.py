@@ -1,0 +1,341 @@
+"""Tests for hotspots.provision: reading provision maps, overlay, gaps, site suggestions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+from shapely.geometry import Point, box
+
+from hotspots import DataError, HotspotsWarning
+from hotspots.provision import (
+    SERVICE_TYPES,
+    hotspot_gaps,
+    provision_in_hotspots,
+    read_provision,
+    suggest_sites,
+)
+
+HEADER = "name,service_type,provider,target_age_min,target_age_max,funder,longitude,latitude\n"
+GOOD = (
+    "Boxing club,community_sport,Club CIC,10,18,VRU,0.5422,51.3783\n"
+    "Youth hub,youth_service,Council,11,19,Council,0.5291,51.3810\n"
+)
+
+
+def write(tmp_path: Path, text: str, name: str = "p.csv", encoding: str = "utf-8") -> Path:
+    path = tmp_path / name
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+# ---------------------------------------------------------------- read_provision
+
+
+def test_read_provision_lonlat_to_bng(tmp_path: Path) -> None:
+    from pyproj import Transformer
+
+    p = read_provision(write(tmp_path, HEADER + GOOD))
+    assert p.crs.to_epsg() == 27700
+    assert list(p["name"]) == ["Boxing club", "Youth hub"]
+    assert list(p["service_type"]) == ["community_sport", "youth_service"]
+    assert p["target_age_min"].tolist() == [10, 11]
+    assert p["row"].tolist() == [2, 3]
+    x, y = Transformer.from_crs(4326, 27700, always_xy=True).transform(0.5422, 51.3783)
+    assert p.geometry.iloc[0].distance(Point(x, y)) < 1e-6
+    assert p.attrs["load_report"].rows_kept == 2
+
+
+def test_read_provision_easting_northing_and_excel(tmp_path: Path) -> None:
+    df = pd.DataFrame(
+        {
+            "Name": ["Hospital team"],
+            "Service Type": ["ae_reachable_moments"],
+            "Provider": ["NHS"],
+            "Target age min": [10],
+            "Target age max": [24],
+            "Easting": [577021],
+            "Northing": [167424],
+        }
+    )
+    path = tmp_path / "p.xlsx"
+    df.to_excel(path, index=False)
+    p = read_provision(path)
+    assert p.geometry.iloc[0].coords[0] == (577021.0, 167424.0)
+    assert p["funder"].iloc[0] == ""
+
+
+def test_bom_and_crlf_are_read(tmp_path: Path) -> None:
+    text = (HEADER + GOOD).replace("\n", "\r\n")
+    p = read_provision(write(tmp_path, text, encoding="utf-8-sig"))
+    assert list(p["name"]) == ["Boxing club", "Youth hub"]
+
+
+def test_missing_columns(tmp_path: Path) -> None:
+    with pytest.raises(DataError, match=r"missing column.*provider"):
+        read_provision(write(tmp_path, "name,service_type,longitude,latitude\nA,other,0.5,51.4\n"))
+
+
+def test_no_location_columns(tmp_path: Path) -> None:
+    text = "name,service_type,provider,target_age_min,target_age_max\nA,other,P,1,2\n"
+    with pytest.raises(DataError, match="no location columns"):
+        read_provision(write(tmp_path, text))
+
+
+def test_unknown_type_and_bad_ages_are_errors_with_lines(tmp_path: Path) -> None:
+    text = HEADER + GOOD + (
+        "Knife crime talk,assembly,School,11,16,,0.53,51.38\n"
+        "Gym,community_sport,Gym Ltd,18,12,,0.53,51.38\n"
+        "Club,community_sport,Gym Ltd,-1,12,,0.53,51.38\n"
+        "Old,community_sport,Gym Ltd,10,200,,0.53,51.38\n"
+    )
+    with pytest.raises(DataError) as err:
+        read_provision(write(tmp_path, text))
+    msg = str(err.value)
+    assert "line 4, column service_type: unknown type 'assembly'" in msg
+    assert "line 5: target_age_min 18 is above target_age_max 12" in msg
+    assert "line 6, column target_age_min" in msg
+    assert "line 7, column target_age_max" in msg
+
+
+def test_coordinates_swapped_or_outside_gb(tmp_path: Path) -> None:
+    text = HEADER + "A,other,P,1,2,,51.38,0.54\nB,other,P,1,2,,-74.0,40.7\nC,other,P,1,2,,x,51\n"
+    with pytest.raises(DataError) as err:
+        read_provision(write(tmp_path, text))
+    msg = str(err.value)
+    assert "line 2" in msg and "swapped" in msg
+    assert "line 3" in msg and "outside Great Britain" in msg
+    assert "line 4" in msg and "not a number" in msg
+
+
+def test_blank_location_dropped_and_reported(tmp_path: Path) -> None:
+    text = HEADER + GOOD + "Mobile van,substance_misuse,Charity,12,24,,,\n"
+    with pytest.warns(HotspotsWarning, match="no location"):
+        p = read_provision(write(tmp_path, text))
+    report = p.attrs["load_report"]
+    assert report.dropped == {"no location": [4]}
+    assert report.rows_read == 3 and len(p) == 2
+
+
+def test_duplicates_dropped_same_name_elsewhere_noted(tmp_path: Path) -> None:
+    text = HEADER + GOOD + GOOD.splitlines()[0] + "\n" + "Boxing club,community_sport,Club CIC,10,18,VRU,0.50,51.39\n"
+    with pytest.warns(HotspotsWarning, match="duplicate"):
+        p = read_provision(write(tmp_path, text))
+    report = p.attrs["load_report"]
+    assert report.dropped["duplicate (same name, type and location)"] == [4]
+    assert any("share a name" in n for n in report.notes)
+    assert len(p) == 3
+
+
+def test_hostile_name_kept_verbatim(tmp_path: Path) -> None:
+    hostile = '<script>alert(1)</script> `${x}` \\ "q"'
+    text = HEADER + f'"{hostile.replace(chr(34), chr(34) * 2)}",other,P,1,2,,0.5,51.4\n'
+    p = read_provision(write(tmp_path, text))
+    assert p["name"].iloc[0] == hostile
+
+
+def test_empty_non_utf8_and_suffix(tmp_path: Path) -> None:
+    with pytest.raises(DataError, match="empty"):
+        read_provision(write(tmp_path, ""))
+    with pytest.raises(DataError, match="no services"):
+        read_provision(write(tmp_path, HEADER))
+    with pytest.raises(DataError, match="UTF-8"):
+        read_provision(write(tmp_path, HEADER + "Caf\xe9,other,P,1,2,,0.5,51.4\n", encoding="latin-1"))
+    with pytest.raises(DataError, match=r"\.csv or \.xlsx"):
+        read_provision(write(tmp_path, "x", name="p.json"))
+    with pytest.raises(DataError, match="not found"):
+        read_provision(tmp_path / "nope.csv")
+
+
+def test_area_filter_reports_outside(tmp_path: Path) -> None:
+    area = gpd.GeoDataFrame(geometry=[box(575000, 166000, 579000, 170000)], crs=27700)
+    text = HEADER + GOOD + "Far away,other,P,1,2,,1.38,51.37\n"
+    with pytest.warns(HotspotsWarning, match="outside area"):
+        p = read_provision(write(tmp_path, text), area=area)
+    assert p.attrs["load_report"].dropped == {"outside area": [4]}
+
+
+# ------------------------------------------------------------- hand-made grid
+
+
+def grid_cells(hot: set[tuple[int, int]], n: int = 10, size: float = 100.0) -> gpd.GeoDataFrame:
+    rows = []
+    for r in range(n):
+        for c in range(n):
+            rows.append(
+                {
+                    "cell_id": r * n + c,
+                    "gi_bin": 3 if (r, c) in hot else 0,
+                    "gi_z": 3.5 if (r, c) in hot else 0.0,
+                    "count": 10 + r if (r, c) in hot else 0,
+                    "geometry": box(c * size, r * size, (c + 1) * size, (r + 1) * size),
+                }
+            )
+    return gpd.GeoDataFrame(rows, crs=27700)
+
+
+HOT = {(r, c) for r in range(3) for c in range(3)}  # 9 of 100 cells: hot share 0.09
+
+
+def services_at(points: list[tuple[float, float]], stype: str = "community_sport") -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
+        {
+            "name": [f"s{i}" for i in range(len(points))],
+            "service_type": stype,
+            "target_age_min": 10,
+            "target_age_max": 18,
+        },
+        geometry=[Point(p) for p in points],
+        crs=27700,
+    )
+
+
+def test_permutation_test_obvious_yes() -> None:
+    cells = grid_cells(HOT)
+    svc = services_at([(50 + 20 * i, 50 + 20 * i) for i in range(10)])  # all in the hot block
+    res = provision_in_hotspots(svc, cells, permutations=999, seed=1)
+    row = res.summary.set_index("service_type").loc["community_sport"]
+    assert row["n_in_hotspots"] == 10 and row["share_in_hotspots"] == 1.0
+    assert row["hot_share"] == pytest.approx(0.09, abs=0.01)
+    # P(10 of 10 by chance) = 0.09**10: no relocation reaches it, so p = 1/1000
+    assert row["p_value"] == pytest.approx(1 / 1000)
+    assert res.services["gi_bin"].tolist() == [3] * 10
+
+
+def test_permutation_test_obvious_no_and_matches_binomial() -> None:
+    cells = grid_cells(HOT)
+    svc = services_at([(550 + 30 * i, 650) for i in range(10)])  # all in cold cells
+    res = provision_in_hotspots(svc, cells, permutations=999, seed=2)
+    row = res.summary.set_index("service_type").loc["all"]
+    assert row["n_in_hotspots"] == 0 and row["p_value"] == 1.0
+    # 2 of 10 in hot spots: permutation p close to the exact binomial tail
+    pts = [(50, 50), (150, 150)] + [(550 + 30 * i, 650) for i in range(8)]
+    res2 = provision_in_hotspots(services_at(pts), cells, permutations=4999, seed=3)
+    p_perm = res2.summary.set_index("service_type").loc["all", "p_value"]
+    p_exact = stats.binom.sf(1, 10, 0.09)  # P(X >= 2)
+    assert p_perm == pytest.approx(p_exact, abs=0.02)
+
+
+def test_within_m_counts_near_services() -> None:
+    cells = grid_cells(HOT)
+    svc = services_at([(350, 50)])  # 50 m beyond the hot block's edge at x=300
+    res = provision_in_hotspots(svc, cells, within_m=60, permutations=0)
+    assert bool(res.services["in_hotspot"].iloc[0])
+    assert res.services["distance_m"].iloc[0] == pytest.approx(50.0)
+    res = provision_in_hotspots(svc, cells, within_m=40, permutations=0)
+    assert not bool(res.services["in_hotspot"].iloc[0])
+
+
+def test_candidates_null() -> None:
+    cells = grid_cells(HOT)
+    cand = services_at([(50, 50), (950, 950), (850, 950), (750, 950)])  # 1 of 4 venues hot
+    svc = services_at([(50, 60)])
+    res = provision_in_hotspots(svc, cells, candidates=cand, permutations=999, seed=0)
+    row = res.summary.set_index("service_type").loc["all"]
+    assert row["hot_share"] == 0.25
+    assert row["p_value"] == pytest.approx(0.25, abs=0.05)
+
+
+def test_outside_services_warned_and_crs_checked() -> None:
+    cells = grid_cells(HOT)
+    svc = services_at([(5000, 5000)])
+    with pytest.warns(HotspotsWarning, match="outside every hotspot cell"):
+        res = provision_in_hotspots(svc, cells, permutations=0)
+    assert bool(res.services["outside_area"].iloc[0])
+    with pytest.raises(Exception, match="different coordinate"):
+        provision_in_hotspots(svc.set_crs(3857, allow_override=True), cells)
+    with pytest.raises(Exception, match="geographic"):
+        provision_in_hotspots(svc.to_crs(4326), cells.to_crs(4326))
+    with pytest.raises(DataError, match="gi_bin"):
+        provision_in_hotspots(svc, cells.drop(columns="gi_bin"))
+
+
+# ------------------------------------------------------------------ gaps
+
+
+def test_hotspot_gaps_straight_line() -> None:
+    # 15 minutes at 4.8 km/h is 1,200 m of travel; with circuity 1.3 that is 923 m straight.
+    hot = {(0, 0), (9, 9)}
+    cells = grid_cells(hot)
+    svc = services_at([(50, 500)])  # 450 m from cell (0,0) centre, ~1,250 m from (9,9)
+    gaps = hotspot_gaps(cells, svc, minutes=15, ages=(10, 24))
+    assert gaps["cell_id"].tolist() == [99]
+    d = np.hypot(950 - 50, 950 - 500)
+    assert gaps["minutes_to_service"].iloc[0] == pytest.approx(d * 1.3 / (4800 / 60), rel=1e-6)
+    assert gaps["method"].iloc[0] == "straight-line"
+    assert gaps["nearest_service"].iloc[0] == "s0"
+
+
+def test_hotspot_gaps_filters_type_and_age_and_ranks_by_harm() -> None:
+    cells = grid_cells({(0, 0), (5, 5), (9, 9)})
+    svc = services_at([(50, 50)], stype="community_sport")  # covers (0,0) only, ages 10-18
+    gaps = hotspot_gaps(cells, svc, minutes=15, ages=(10, 24))
+    assert gaps["cell_id"].tolist() == [99, 55]  # ranked by count: row 9 > row 5
+    with pytest.warns(HotspotsWarning, match="no service matches"):
+        gaps = hotspot_gaps(cells, svc, minutes=15, ages=(19, 24))
+    assert len(gaps) == 3
+    with pytest.warns(HotspotsWarning):
+        gaps = hotspot_gaps(cells, svc, service_types=["youth_service"])
+    assert len(gaps) == 3
+    with pytest.raises(DataError, match="unknown service type"):
+        hotspot_gaps(cells, svc, service_types=["boxing"])
+    with pytest.raises(DataError, match="must not exceed"):
+        hotspot_gaps(cells, svc, ages=(24, 10))
+    with pytest.raises(DataError, match="positive"):
+        hotspot_gaps(cells, svc, minutes=0)
+
+
+# ------------------------------------------------------------ suggest_sites
+
+
+def clustered_demand() -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    centres = {"A": (0.0, 0.0), "B": (5000.0, 0.0), "C": (0.0, 5000.0)}
+    weights = {"A": 10.0, "B": 5.0, "C": 1.0}
+    rows = []
+    for k, (x, y) in centres.items():
+        for dx in (-50, 0, 50):
+            rows.append({"site": k, "count": weights[k], "geometry": Point(x + dx, y)})
+    demand = gpd.GeoDataFrame(rows, crs=27700)
+    cand = gpd.GeoDataFrame(
+        {"label": list(centres)}, geometry=[Point(v) for v in centres.values()], crs=27700
+    )
+    return demand, cand
+
+
+def test_suggest_sites_known_optimum() -> None:
+    demand, cand = clustered_demand()
+    one = suggest_sites(cand, demand, minutes=15, n_sites=1)
+    assert one["label"].tolist() == ["A"]
+    assert one["gain"].iloc[0] == 30.0
+    assert one["share_after"].iloc[0] == pytest.approx(30 / 48)
+    two = suggest_sites(cand, demand, minutes=15, n_sites=2)
+    assert two["label"].tolist() == ["A", "B"] and two["gain"].tolist() == [30.0, 15.0]
+
+
+def test_suggest_sites_keeps_existing() -> None:
+    demand, cand = clustered_demand()
+    existing = cand.iloc[[0]]  # A already served
+    res = suggest_sites(cand.iloc[1:], demand, minutes=15, n_sites=1, existing=existing)
+    assert res["label"].tolist() == ["B"]
+    prov = res.attrs["hotspots"]
+    assert prov["coverage_existing"] == pytest.approx(30 / 48)
+    assert prov["coverage_with_new"] == pytest.approx(45 / 48)
+
+
+def test_suggest_sites_bad_input() -> None:
+    demand, cand = clustered_demand()
+    with pytest.raises(DataError, match="n_sites"):
+        suggest_sites(cand, demand, n_sites=4)
+    bad = demand.assign(count=np.nan)
+    with pytest.raises(DataError, match="non-negative"):
+        suggest_sites(cand, bad)
+    with pytest.raises(DataError, match="empty"):
+        suggest_sites(cand.iloc[:0], demand)
+
+
+def test_service_types_vocabulary() -> None:
+    assert "community_sport" in SERVICE_TYPES and len(SERVICE_TYPES) == 8
