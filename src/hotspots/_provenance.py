@@ -5,8 +5,11 @@ Results carry a dictionary in ``gdf.attrs["hotspots"]``; maps and reports print 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
+
+import pandas as pd
 
 __all__ = ["ATTRIBUTION", "add_sources", "attribution_text", "get_provenance", "record"]
 
@@ -42,6 +45,24 @@ def get_provenance(obj: Any) -> dict[str, Any]:
     """Return a copy of the provenance dictionary of ``obj`` (empty if none)."""
     prov = getattr(obj, "attrs", {}).get("hotspots", {})
     return dict(prov) if isinstance(prov, Mapping) else {}
+
+
+_MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])")
+
+
+def _period_of(frame: Any) -> dict[str, str] | None:
+    """First and last ``YYYY-MM`` of a frame's ``month`` column (the rows actually there)."""
+    columns = getattr(frame, "columns", None)
+    if columns is None or "month" not in columns or len(frame) == 0:
+        return None
+    month = frame["month"]
+    if isinstance(month.dtype, pd.CategoricalDtype):
+        codes = month.cat.codes.unique()
+        values = month.cat.categories[codes[codes >= 0]]
+    else:
+        values = month.dropna()
+    found = sorted({str(m)[:7] for m in pd.unique(values) if _MONTH.match(str(m))})
+    return {"start": found[0], "end": found[-1]} if found else None
 
 
 def record(
@@ -81,8 +102,9 @@ def record(
         "seed": seed,
         "sources": merged_sources,
     }
-    if prior.get("period"):
-        prov["period"] = prior["period"]
+    period = _period_of(inherit) or prior.get("period")
+    if period:
+        prov["period"] = period
     prov.update(extra)
     obj.attrs["hotspots"] = prov
     return obj
