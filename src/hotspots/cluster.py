@@ -1,0 +1,284 @@
+"""Density-based clusters of incidents (DBSCAN, HDBSCAN) with readable cluster summaries.
+
+Both functions use scikit-learn on coordinates in metres and return a :class:`Clusters`
+holding per-point labels and a table with one row per cluster: its convex hull, size,
+crime-type mix, first and last month, area and density.
+
+Cluster numbers are relabelled by size: 0 is the largest cluster (ties: the one whose
+first member comes first in the input), -1 is noise.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Hashable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from ._errors import DataError
+from ._provenance import record
+from ._validate import require_geodataframe, require_nonempty, require_points, require_projected
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+__all__ = ["Clusters", "dbscan_clusters", "hdbscan_clusters"]
+
+#: Buffer (metres) around the hull of a cluster whose members are all on one point or line.
+DEGENERATE_BUFFER_M = 5.0
+
+
+@dataclass(frozen=True)
+class Clusters:
+    """Result of :func:`dbscan_clusters` / :func:`hdbscan_clusters`.
+
+    Attributes
+    ----------
+    labels : pandas.Series
+        Cluster number per input point (aligned to the input index), -1 for noise.
+    points : GeoDataFrame
+        Copy of the input with a ``cluster`` column.
+    table : GeoDataFrame
+        One row per cluster: ``cluster``, ``count``, ``top_crime_types`` (the three
+        commonest ``crime_type`` values with their shares, "" without that column),
+        ``first_month``, ``last_month`` (from ``month``, else None), ``area_km2`` and
+        ``density_per_km2`` of the hull, and the hull as geometry.
+    provenance : dict
+        Method and parameters (also in ``table.attrs["hotspots"]``).
+    """
+
+    labels: pd.Series
+    points: gpd.GeoDataFrame
+    table: gpd.GeoDataFrame
+    provenance: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def n_clusters(self) -> int:
+        """Number of clusters (noise excluded)."""
+        return len(self.table)
+
+
+def _prepare(points: Any) -> tuple[gpd.GeoDataFrame, np.ndarray]:
+    import shapely
+
+    pts = require_geodataframe(points, "points")
+    require_nonempty(pts, "points")
+    require_projected(pts, "points")
+    require_points(pts, "points")
+    return pts, shapely.get_coordinates(pts.geometry.to_numpy())
+
+
+def _positive_int(value: Any, name: str, minimum: int = 1) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < minimum:
+        raise DataError(f"{name} must be a whole number ≥ {minimum}, got {value!r}.")
+    return int(value)
+
+
+def _relabel(raw: np.ndarray) -> np.ndarray:
+    """Renumber clusters by descending size (ties: first appearance); noise stays -1."""
+    out = np.full(len(raw), -1, dtype=np.int64)
+    mask = raw >= 0
+    if not mask.any():
+        return out
+    uniq, first, counts = np.unique(raw[mask], return_index=True, return_counts=True)
+    order = np.lexsort((first, -counts))
+    new = np.empty(len(uniq), dtype=np.int64)
+    new[order] = np.arange(len(uniq))
+    out[mask] = new[np.searchsorted(uniq, raw[mask])]
+    return out
+
+
+def _mix(types: pd.Series) -> str:
+    shares = types.value_counts(normalize=True, dropna=False).head(3)
+    return ", ".join(f"{k} {v:.0%}" for k, v in shares.items())
+
+
+def _table(pts: gpd.GeoDataFrame, xy: np.ndarray, labels: np.ndarray) -> gpd.GeoDataFrame:
+    import geopandas as gpd
+    import shapely
+
+    mask = labels >= 0
+    k = int(labels.max()) + 1 if mask.any() else 0
+    lab = labels[mask]
+    order = np.argsort(lab, kind="stable")
+    hulls = (
+        shapely.convex_hull(shapely.multipoints(xy[mask][order], indices=lab[order]))
+        if k
+        else np.empty(0, dtype=object)
+    )
+    hulls = np.asarray(hulls, dtype=object)
+    if k:
+        flat = shapely.area(hulls) <= 0
+        hulls[flat] = shapely.buffer(hulls[flat], DEGENERATE_BUFFER_M)
+    counts = np.bincount(lab, minlength=k)
+    area_km2 = shapely.area(hulls) / 1e6 if k else np.empty(0)
+    table = pd.DataFrame({"cluster": np.arange(k, dtype=np.int64), "count": counts})
+    members = pts.loc[mask].assign(_c=lab)
+    if "crime_type" in pts.columns:
+        mix = members.groupby("_c")["crime_type"].apply(_mix)
+        table["top_crime_types"] = mix.reindex(table["cluster"]).fillna("").to_numpy()
+    else:
+        table["top_crime_types"] = ""
+    if "month" in pts.columns:
+        months = members["month"].astype("string")
+        grouped = months.groupby(members["_c"])
+        table["first_month"] = grouped.min().reindex(table["cluster"]).to_numpy()
+        table["last_month"] = grouped.max().reindex(table["cluster"]).to_numpy()
+    else:
+        table["first_month"] = None
+        table["last_month"] = None
+    table["area_km2"] = area_km2
+    table["density_per_km2"] = counts / np.where(area_km2 > 0, area_km2, np.nan)
+    return gpd.GeoDataFrame(table, geometry=list(hulls), crs=pts.crs)
+
+
+def _finish(
+    pts: gpd.GeoDataFrame,
+    xy: np.ndarray,
+    raw: np.ndarray,
+    method: str,
+    parameters: dict[str, Any],
+    **extra: Any,
+) -> Clusters:
+    labels = _relabel(raw)
+    table = _table(pts, xy, labels)
+    series = pd.Series(labels, index=pts.index, name="cluster")
+    out = pts.copy()
+    out["cluster"] = labels
+    n_noise = int((labels < 0).sum())
+    for obj in (table, out):
+        record(
+            obj,
+            method=method,
+            parameters=parameters,
+            inherit=pts,
+            n_clusters=len(table),
+            n_noise=n_noise,
+            **extra,
+        )
+    return Clusters(
+        labels=series, points=out, table=table, provenance=dict(table.attrs["hotspots"])
+    )
+
+
+def dbscan_clusters(
+    points: Any, *, eps: float, min_samples: int, by: str | None = None
+) -> Clusters:
+    """DBSCAN clusters of points, ``eps`` in metres.
+
+    Points at identical coordinates (police.uk publishes crimes at shared anonymised map
+    points) are merged and passed to scikit-learn's ``DBSCAN`` with their multiplicity as
+    ``sample_weight``: the same core points and clusters as running DBSCAN on every
+    point, with far less memory. With ``by`` (e.g. ``"crime_type"``) each category is
+    clustered on its own and cluster numbers are unique across categories.
+
+    Parameters
+    ----------
+    points : GeoDataFrame
+        Points in a projected CRS (metres).
+    eps : float
+        Neighbourhood radius in metres.
+    min_samples : int
+        Points (the point itself included) within ``eps`` for a core point.
+    by : str, optional
+        Column to cluster separately by.
+
+    Returns
+    -------
+    Clusters
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> pts = gpd.GeoDataFrame(
+    ...     geometry=gpd.points_from_xy([0, 5, 10, 500, 505, 1000], [0, 0, 0, 0, 0, 0]), crs=27700
+    ... )
+    >>> res = dbscan_clusters(pts, eps=20, min_samples=2)
+    >>> res.labels.tolist(), res.table["count"].tolist()
+    ([0, 0, 0, 1, 1, -1], [3, 2])
+    """
+    from sklearn.cluster import DBSCAN
+
+    pts, xy = _prepare(points)
+    try:
+        eps_m = float(eps)
+    except (TypeError, ValueError):
+        raise DataError(f"eps must be a distance in metres, got {eps!r}.") from None
+    if not (math.isfinite(eps_m) and eps_m > 0):
+        raise DataError(f"eps must be a positive distance in metres, got {eps!r}.")
+    ms = _positive_int(min_samples, "min_samples")
+    if by is not None and by not in pts.columns:
+        raise DataError(f"points has no column {by!r} to cluster by.")
+    groups: list[tuple[Hashable, np.ndarray]]
+    if by is None:
+        groups = [(None, np.arange(len(pts)))]
+    else:
+        codes, cats = pd.factorize(pts[by], use_na_sentinel=False)
+        groups = [(cats[j], np.flatnonzero(codes == j)) for j in range(len(cats))]
+    raw = np.full(len(pts), -1, dtype=np.int64)
+    offset = 0
+    n_unique = 0
+    for _, idx in groups:
+        z = np.ascontiguousarray(xy[idx], dtype=np.float64).view(np.complex128).ravel()
+        uz, inverse = np.unique(z, return_inverse=True)  # 1-D sort: fast
+        uniq = np.column_stack([uz.real, uz.imag])
+        weights = np.bincount(inverse.ravel(), minlength=len(uniq))
+        n_unique += len(uniq)
+        model = DBSCAN(eps=eps_m, min_samples=ms, algorithm="kd_tree")
+        ulab = model.fit(uniq, sample_weight=weights).labels_
+        lab = ulab[inverse.ravel()]
+        raw[idx] = np.where(lab >= 0, lab + offset, -1)
+        offset += int(ulab.max()) + 1 if (ulab >= 0).any() else 0
+    return _finish(
+        pts,
+        xy,
+        raw,
+        "DBSCAN",
+        {"eps": eps_m, "min_samples": ms, "by": by},
+        n_distinct_locations=n_unique,
+    )
+
+
+def hdbscan_clusters(
+    points: Any, *, min_cluster_size: int, min_samples: int | None = None
+) -> Clusters:
+    """HDBSCAN clusters of points (scikit-learn's ``HDBSCAN``, Euclidean metres).
+
+    Parameters
+    ----------
+    points : GeoDataFrame
+        Points in a projected CRS (metres).
+    min_cluster_size : int
+        Smallest group of points counted as a cluster (≥ 2).
+    min_samples : int, optional
+        Neighbours for a core point; defaults to ``min_cluster_size``.
+
+    Returns
+    -------
+    Clusters
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> x = np.r_[rng.normal(0, 10, 30), rng.normal(1000, 10, 30)]
+    >>> pts = gpd.GeoDataFrame(geometry=gpd.points_from_xy(x, rng.normal(0, 10, 60)), crs=27700)
+    >>> hdbscan_clusters(pts, min_cluster_size=10).n_clusters
+    2
+    """
+    from sklearn.cluster import HDBSCAN
+
+    pts, xy = _prepare(points)
+    mcs = _positive_int(min_cluster_size, "min_cluster_size", minimum=2)
+    ms = None if min_samples is None else _positive_int(min_samples, "min_samples")
+    if len(pts) < 2:
+        raise DataError("HDBSCAN needs at least 2 points.")
+    model = HDBSCAN(min_cluster_size=mcs, min_samples=ms, copy=True)
+    raw = model.fit(xy).labels_.astype(np.int64)
+    # HDBSCAN marks infinite/missing values -2/-3; coordinates are finite so only -1 appears
+    raw = np.where(raw >= 0, raw, -1)
+    return _finish(pts, xy, raw, "HDBSCAN", {"min_cluster_size": mcs, "min_samples": ms})

@@ -1,0 +1,591 @@
+"""Hot spots on cells: Getis-Ord Gi*, local Moran's I and optimized hot spot analysis.
+
+The array-level engines (:func:`gi_star_arrays`, :func:`local_moran_arrays`) take numpy
+arrays and a scipy sparse weights matrix; :func:`gi_star`, :func:`local_moran` and
+:func:`optimized_hotspots` work on GeoDataFrames and record provenance.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+
+from . import _provenance
+from ._errors import DataError, HotspotsWarning
+from ._fdr import BIN_LABELS, false_discovery_rate, fdr_significant, gi_bins
+from ._gistar import GiResult, LocalMoranResult, gi_star_arrays, local_moran_arrays
+from ._validate import require_geodataframe, require_nonempty, require_numeric, require_projected
+from ._weights import (
+    contiguity_weights,
+    distance_band_weights,
+    knn_weights,
+    min_threshold_distance,
+)
+
+__all__ = [
+    "BIN_LABELS",
+    "GiResult",
+    "LocalMoranResult",
+    "build_weights",
+    "false_discovery_rate",
+    "fdr_significant",
+    "gi_bins",
+    "gi_star",
+    "gi_star_arrays",
+    "incremental_autocorrelation",
+    "local_moran",
+    "local_moran_arrays",
+    "optimized_hotspots",
+]
+
+_NEIGHBOURS = ("distance", "knn", "queen", "rook")
+NO_NEIGHBOURS = "No neighbours"
+NO_VARIATION = "No variation"
+
+
+def build_weights(
+    cells: Any,
+    *,
+    neighbours: str = "distance",
+    distance: float | None = None,
+    k: int | None = None,
+) -> tuple[sp.csr_matrix, dict[str, Any]]:
+    """Binary weights (zero diagonal) for ``cells`` and a description of them.
+
+    Parameters
+    ----------
+    cells : geopandas.GeoDataFrame
+        Polygons or points in a projected CRS (metres).
+    neighbours : {"distance", "knn", "queen", "rook"}
+        ``"distance"``: cells whose centroids lie within ``distance`` metres; if
+        ``distance`` is None, the ArcGIS default, the smallest band that gives every cell
+        at least one neighbour (the largest nearest-neighbour distance). ``"knn"``: the
+        ``k`` nearest centroids (default 8, ArcGIS's recommended minimum; not symmetric).
+        ``"queen"``/``"rook"``: polygons sharing a vertex / an edge.
+    distance : float, optional
+        Distance band in metres.
+    k : int, optional
+        Number of neighbours for ``"knn"``.
+
+    Returns
+    -------
+    (scipy.sparse.csr_matrix, dict)
+    """
+    if neighbours not in _NEIGHBOURS:
+        raise DataError(f"neighbours must be one of {_NEIGHBOURS}, got {neighbours!r}.")
+    n = len(cells)
+    info: dict[str, Any] = {"neighbours": neighbours}
+    if neighbours in ("queen", "rook"):
+        types = set(cells.geometry.geom_type.unique())
+        if not types <= {"Polygon", "MultiPolygon"}:
+            raise DataError(
+                f"{neighbours} contiguity needs polygons, found {sorted(types)}; "
+                "use neighbours='distance' or 'knn' for points."
+            )
+        return contiguity_weights(cells.geometry.to_numpy(), rook=neighbours == "rook"), info
+    geom = cells.geometry
+    pts = geom if set(geom.geom_type.unique()) == {"Point"} else geom.centroid
+    xy = np.column_stack([pts.x.to_numpy(), pts.y.to_numpy()])
+    if neighbours == "knn":
+        kk = 8 if k is None else int(k)
+        if n - 1 < 1:
+            raise DataError("k nearest neighbours needs at least two cells.")
+        if kk >= n:
+            raise DataError(f"k={kk} but there are only {n} cells; k must be at most {n - 1}.")
+        info["k"] = kk
+        return knn_weights(xy, kk), info
+    if distance is None:
+        if n < 2:
+            return sp.csr_matrix((n, n)), {**info, "distance": None}
+        # a hair above the largest nearest-neighbour distance, against rounding
+        distance = min_threshold_distance(xy) * (1 + 1e-9)
+        info["distance_rule"] = "largest nearest-neighbour distance (every cell has a neighbour)"
+    info["distance"] = float(distance)
+    return distance_band_weights(xy, float(distance)), info
+
+
+def _prepare(cells: Any, column: str, name: str = "cells") -> tuple[Any, np.ndarray]:
+    cells = require_geodataframe(cells, name)
+    require_projected(cells, name)
+    require_nonempty(cells, name)
+    y = require_numeric(cells, column, name)
+    return cells, y
+
+
+def _warn_islands(cells: Any, k: np.ndarray) -> None:
+    islands = np.flatnonzero(k == 0)
+    if islands.size:
+        rows = list(cells.index[islands][:10])
+        warnings.warn(
+            f"{islands.size} of {len(k)} cells have no neighbours (index {rows}"
+            f"{' ...' if islands.size > 10 else ''}); their statistics are NaN and they are "
+            f"labelled {NO_NEIGHBOURS!r}. Use a larger distance, k nearest neighbours, "
+            "or drop isolated cells.",
+            HotspotsWarning,
+            stacklevel=3,
+        )
+
+
+def gi_star(
+    cells: Any,
+    column: str,
+    *,
+    neighbours: str = "distance",
+    distance: float | None = None,
+    k: int | None = None,
+    permutations: int = 999,
+    fdr: bool = True,
+    alpha: float = 0.05,
+    seed: int | None = 0,
+) -> Any:
+    """Getis-Ord Gi* hot and cold spots (ArcGIS Hot Spot Analysis) on cells.
+
+    Parameters
+    ----------
+    cells : geopandas.GeoDataFrame
+        Cells (polygons or points) in a projected CRS, e.g. from ``hex_grid`` +
+        ``count_points``.
+    column : str
+        Numeric column to analyse (e.g. ``"count"``); NaN is refused.
+    neighbours, distance, k
+        Binary weights, see :func:`build_weights`. Each cell is its own neighbour (Gi*).
+    permutations : int, default 999
+        Conditional permutations for ``gi_p_sim`` (0 to skip).
+    fdr : bool, default True
+        Benjamini-Hochberg correction of the bins at each confidence level (ArcGIS's
+        "Apply False Discovery Rate (FDR) Correction").
+    alpha : float, default 0.05
+        Significance level of the convenience columns ``gi_hot`` and ``gi_cold``
+        (significant at ``alpha``, two-sided, with FDR if ``fdr``). The bins do not depend
+        on it: with the default 0.05, ``gi_hot`` is exactly ``gi_bin >= 2``.
+    seed : int or None, default 0
+        Seed of the permutations.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        A copy of ``cells`` with ``gi_z``, ``gi_p`` (analytic, two-sided), ``gi_p_sim``
+        (permutation pseudo p-value, one-tailed in the observed direction as esda's),
+        ``gi_bin`` (-3..3), ``gi_label``, ``gi_hot``, ``gi_cold`` and ``n_neighbours``.
+        Bins use ``gi_p``, as ArcGIS does.
+
+    Warns
+    -----
+    HotspotsWarning
+        For cells with no neighbours (NaN, bin 0, label "No neighbours") and when all
+        values are equal (NaN, bin 0, label "No variation").
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import Point
+    >>> pts = [(10, 10), (20, 10), (40, 10), (15, 20), (30, 20), (30, 30)]
+    >>> cells = gpd.GeoDataFrame({"v": [2, 3, 3.2, 5, 8, 7]},
+    ...                          geometry=[Point(p) for p in pts], crs=27700)
+    >>> out = gi_star(cells, "v", distance=15, permutations=0, fdr=False)
+    >>> out["gi_z"].round(3).tolist()
+    [-1.397, -0.289, 0.651, -0.289, 1.235, 2.024]
+    >>> out["gi_bin"].tolist()
+    [0, 0, 0, 0, 0, 2]
+    """
+    cells, y = _prepare(cells, column)
+    W, info = build_weights(cells, neighbours=neighbours, distance=distance, k=k)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", HotspotsWarning)
+        res = gi_star_arrays(y, W, permutations=permutations, seed=seed)
+    no_var = any(issubclass(c.category, HotspotsWarning) for c in caught)
+    if no_var:
+        warnings.warn(
+            f"Column {column!r} has the same value ({y[0]:g}) in every cell: there are no hot "
+            "or cold spots to find; gi_z is NaN and every gi_bin is 0.",
+            HotspotsWarning,
+            stacklevel=2,
+        )
+    else:
+        _warn_islands(cells, res.n_neighbours)
+    bins = gi_bins(res.z, res.p, fdr=fdr)
+    sig = fdr_significant(res.p, alpha) if fdr else (res.p <= alpha)
+    out = cells.copy()
+    out["gi_z"] = res.z
+    out["gi_p"] = res.p
+    out["gi_p_sim"] = res.p_sim
+    out["gi_bin"] = bins
+    labels = np.array([BIN_LABELS[int(b)] for b in bins], dtype=object)
+    labels[res.n_neighbours == 0] = NO_NEIGHBOURS
+    if no_var:
+        labels[:] = NO_VARIATION
+    out["gi_label"] = labels
+    out["gi_hot"] = sig & (np.nan_to_num(res.z) > 0)
+    out["gi_cold"] = sig & (np.nan_to_num(res.z) < 0)
+    out["n_neighbours"] = res.n_neighbours
+    params = {
+        "column": column,
+        **info,
+        "permutations": permutations,
+        "fdr": fdr,
+        "alpha": alpha,
+        "weights": "binary, self included (Gi*)",
+    }
+    _provenance.record(out, method="Getis-Ord Gi*", parameters=params, seed=seed, inherit=cells)
+    return out
+
+
+def local_moran(
+    cells: Any,
+    column: str,
+    *,
+    neighbours: str = "queen",
+    distance: float | None = None,
+    k: int | None = None,
+    permutations: int = 999,
+    fdr: bool = False,
+    alpha: float = 0.05,
+    seed: int | None = 0,
+) -> Any:
+    """Local Moran's I clusters and outliers (LISA) with row-standardised weights.
+
+    Parameters
+    ----------
+    cells : geopandas.GeoDataFrame
+        Cells in a projected CRS.
+    column : str
+        Numeric column.
+    neighbours, distance, k
+        Weights, see :func:`build_weights` (then row-standardised).
+    permutations : int, default 999
+        Conditional permutations for ``lisa_p_sim``.
+    fdr : bool, default False
+        Judge significance with the Benjamini-Hochberg cut-off at ``alpha`` instead of
+        ``alpha`` itself.
+    alpha : float, default 0.05
+        Level compared with ``lisa_p_sim`` (one-tailed in the observed direction, as
+        GeoDa and esda).
+    seed : int or None, default 0
+        Seed of the permutations.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Copy with ``lisa_i``, ``lisa_p_sim``, ``lisa_quad`` ("HH", "LL", "HL", "LH",
+        "Not significant", "No neighbours") and ``n_neighbours``.
+    """
+    cells, y = _prepare(cells, column)
+    if permutations < 1:
+        raise DataError("local_moran judges significance by permutation: permutations >= 1.")
+    W, info = build_weights(cells, neighbours=neighbours, distance=distance, k=k)
+    res = local_moran_arrays(y, W, permutations=permutations, seed=seed)
+    _warn_islands(cells, res.n_neighbours)
+    p = res.p_sim
+    cut = false_discovery_rate(p, alpha) if fdr else alpha
+    with np.errstate(invalid="ignore"):
+        sig = np.isfinite(p) & (p <= cut)
+    z, lag = res.z, res.lag
+    quad = np.full(len(y), "Not significant", dtype=object)
+    quad[sig & (z > 0) & (lag > 0)] = "HH"
+    quad[sig & (z < 0) & (lag < 0)] = "LL"
+    quad[sig & (z > 0) & (lag <= 0)] = "HL"
+    quad[sig & (z < 0) & (lag >= 0)] = "LH"
+    quad[res.n_neighbours == 0] = NO_NEIGHBOURS
+    out = cells.copy()
+    out["lisa_i"] = res.i
+    out["lisa_p_sim"] = p
+    out["lisa_quad"] = quad
+    out["n_neighbours"] = res.n_neighbours
+    params = {"column": column, **info, "permutations": permutations, "fdr": fdr, "alpha": alpha}
+    _provenance.record(out, method="Local Moran's I", parameters=params, seed=seed, inherit=cells)
+    return out
+
+
+def _global_moran_z(y: np.ndarray, W: sp.csr_matrix) -> tuple[float, float]:
+    """Global Moran's I and its z-score under normality, row-standardised weights.
+
+    Matches ``esda.Moran(y, w, transformation="r").I`` and ``.z_norm``.
+    """
+    n = y.size
+    rs = np.asarray(W.sum(axis=1)).ravel()
+    Wr = sp.csr_matrix(sp.diags(np.where(rs > 0, 1.0 / np.where(rs > 0, rs, 1.0), 0.0)) @ W)
+    z = y - y.mean()
+    s0 = Wr.sum()
+    if s0 == 0 or not (z @ z) > 0:
+        return float("nan"), float("nan")
+    moran_i = n / s0 * (z @ (Wr @ z)) / (z @ z)
+    sym = Wr + Wr.T
+    s1 = 0.5 * sym.multiply(sym).sum()
+    s2 = float(
+        ((np.asarray(Wr.sum(axis=1)).ravel() + np.asarray(Wr.sum(axis=0)).ravel()) ** 2).sum()
+    )
+    ei = -1.0 / (n - 1)
+    vi = (n * n * s1 - n * s2 + 3 * s0 * s0) / ((n * n - 1) * s0 * s0) - ei * ei
+    return float(moran_i), float((moran_i - ei) / np.sqrt(vi))
+
+
+def incremental_autocorrelation(xy: np.ndarray, y: np.ndarray, distances: np.ndarray) -> np.ndarray:
+    """Global Moran's I z-score (normality) at each distance band (binary, row-standardised).
+
+    Returns an array of shape ``(len(distances), 2)``: Moran's I and its z-score.
+    """
+    from scipy.spatial import cKDTree
+
+    xy = np.asarray(xy, dtype=float)
+    n = len(xy)
+    dmax = float(np.max(distances))
+    tree = cKDTree(xy)
+    D = tree.sparse_distance_matrix(tree, dmax, output_type="coo_matrix")
+    off = D.row != D.col
+    rows, cols, dist = D.row[off], D.col[off], D.data[off]
+    out = np.full((len(distances), 2), np.nan)
+    for b, d in enumerate(distances):
+        sel = dist <= d
+        W = sp.csr_matrix((np.ones(int(sel.sum())), (rows[sel], cols[sel])), shape=(n, n))
+        out[b] = _global_moran_z(y, W)
+    return out
+
+
+def _first_peak(z: np.ndarray) -> int | None:
+    """Index of the first local maximum of ``z`` that is significant (z > 1.96)."""
+    for b in range(len(z)):
+        if not np.isfinite(z[b]) or z[b] <= 1.96:
+            continue
+        left = b == 0 or z[b] > z[b - 1]
+        right = b < len(z) - 1 and z[b] > z[b + 1]
+        if left and right:
+            return b
+    return None
+
+
+def optimized_hotspots(
+    incidents: Any,
+    *,
+    area: Any = None,
+    cell: str = "hex",
+    cell_size: float | None = None,
+    distance: float | None = None,
+    permutations: int = 999,
+    seed: int | None = 0,
+) -> Any:
+    r"""Optimized hot spot analysis of incident points, after ArcGIS's documented procedure.
+
+    Steps (each decision and its numbers go to ``attrs["hotspots"]["decisions"]``):
+
+    1. **Locational outliers.** Nearest-neighbour distances between *distinct* incident
+       locations (police points are snapped to shared map points, so coincident points are
+       set aside); locations farther than mean + 3 standard deviations from their nearest
+       neighbour are outliers. They are left out of the cell-size calculation and, when
+       no ``area`` is given, of the grid extent.
+    2. **Cell size** (unless given): the larger of the mean nearest-neighbour distance
+       between distinct non-outlier locations and one hundredth of the longer side of the
+       extent, rounded to the metre. ArcGIS describes the cell size as derived from the
+       nearest-neighbour distances with outliers removed but does not publish the exact
+       formula; the extent floor keeps grids to at most about 10,000 cells per side-square.
+    3. **Aggregation**: a hexagon (``cell="hex"``) or square (``"square"``) grid from
+       :mod:`hotspots.grid` over ``area`` (or the non-outlier incidents' bounding box) and
+       incident counts per cell. Without ``area`` only cells with at least one incident
+       are analysed (ArcGIS does the same when no bounding polygons are given); with
+       ``area`` every cell of the grid over the area is kept, zeros included.
+    4. **Scale of analysis** (unless ``distance`` is given): global Moran's I z-scores
+       (binary distance bands, row-standardised, normality) over 10 bands starting at the
+       distance that gives every cell a neighbour and growing by the mean
+       nearest-neighbour distance between cells; the distance of the **first peak** with
+       z > 1.96 is used. Without a peak the fallback is the average distance to the
+       ``K``-th nearest cell with ``K = 5 %`` of the cells, clipped to [3, 30] (our reading
+       of ArcGIS's fallback; the documentation is not precise on it).
+    5. **Gi\*** with that distance band, ``permutations`` and FDR-corrected bins
+       (:func:`gi_star`).
+
+    Parameters
+    ----------
+    incidents : geopandas.GeoDataFrame
+        Incident points in a projected CRS.
+    area : geopandas.GeoDataFrame or GeoSeries, optional
+        Where incidents are possible (e.g. the Medway boundary), same CRS.
+    cell : {"hex", "square"}
+        Grid shape.
+    cell_size : float, optional
+        Cell size in metres (hex: side of the equal-area square, see :func:`hex_grid`).
+    distance : float, optional
+        Distance band in metres, skipping step 4.
+    permutations : int, default 999
+        Permutations for ``gi_p_sim``.
+    seed : int or None, default 0
+        Seed.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Grid cells with ``count`` and the :func:`gi_star` columns.
+    """
+    from scipy.spatial import cKDTree
+
+    from . import grid
+    from ._validate import require_points, require_same_crs
+
+    incidents = require_geodataframe(incidents, "incidents")
+    require_projected(incidents, "incidents")
+    require_nonempty(incidents, "incidents")
+    require_points(incidents, "incidents")
+    if cell not in ("hex", "square"):
+        raise DataError(f"cell must be 'hex' or 'square', got {cell!r}.")
+    decisions: list[dict[str, Any]] = []
+    xy = incidents.get_coordinates().to_numpy()
+    uniq = np.unique(xy, axis=0)
+    decisions.append({"step": "input", "incidents": len(xy), "distinct_locations": len(uniq)})
+    if len(uniq) < 30:
+        raise DataError(
+            f"Optimized hot spot analysis needs incidents at 30 or more distinct locations, "
+            f"got {len(uniq)}; use gi_star on counts you aggregate yourself."
+        )
+    nn, _ = cKDTree(uniq).query(uniq, k=2)
+    nn = nn[:, 1]
+    cut = nn.mean() + 3 * nn.std()
+    outlier_loc = nn > cut
+    decisions.append(
+        {
+            "step": "locational outliers",
+            "rule": "distinct locations with nearest-neighbour distance > mean + 3 sd",
+            "threshold_m": round(float(cut), 1),
+            "outlier_locations": int(outlier_loc.sum()),
+        }
+    )
+    core = uniq[~outlier_loc]
+    minx, miny = core.min(axis=0)
+    maxx, maxy = core.max(axis=0)
+    if area is not None:
+        area = require_geodataframe(area, "area")
+        require_same_crs(area, incidents, ("area", "incidents"))
+        minx, miny, maxx, maxy = area.total_bounds
+    if cell_size is None:
+        mean_nn = float(nn[~outlier_loc].mean())
+        floor = max(maxx - minx, maxy - miny) / 100.0
+        cell_size = float(round(max(mean_nn, floor)))
+        decisions.append(
+            {
+                "step": "cell size",
+                "cell_size_m": cell_size,
+                "mean_nn_distance_m": round(mean_nn, 1),
+                "extent_over_100_m": round(float(floor), 1),
+                "why": "larger of mean nearest-neighbour distance (outliers removed) "
+                "and longer extent side / 100",
+            }
+        )
+    else:
+        decisions.append({"step": "cell size", "cell_size_m": float(cell_size), "why": "given"})
+    if area is None:
+        import geopandas as gpd
+        from shapely.geometry import box
+
+        extent = gpd.GeoSeries([box(minx, miny, maxx, maxy)], crs=incidents.crs)
+    else:
+        extent = area
+    make = grid.hex_grid if cell == "hex" else grid.square_grid
+    cells = make(extent, cell_size=cell_size)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", HotspotsWarning)
+        cells = grid.count_points(incidents, cells)
+    n_out = int(cells.attrs.get("hotspots", {}).get("n_outside", 0) or 0)
+    if n_out or caught:
+        warnings.warn(
+            f"{n_out} incidents fall outside the analysis grid and are not counted.",
+            HotspotsWarning,
+            stacklevel=2,
+        )
+    if area is None:
+        cells = cells[cells["count"] > 0]
+    decisions.append(
+        {
+            "step": "aggregation",
+            "cell": cell,
+            "cells": len(cells),
+            "incidents_counted": int(cells["count"].sum()),
+            "incidents_outside_grid": n_out,
+            "kept": "cells with >= 1 incident" if area is None else "all cells over the area",
+        }
+    )
+    if len(cells) < 30:
+        raise DataError(
+            f"Only {len(cells)} cells to analyse; optimized hot spot analysis needs 30 or "
+            "more. Use a smaller cell_size or pass area=."
+        )
+    cxy = cells.geometry.centroid.get_coordinates().to_numpy()
+    counts = cells["count"].to_numpy(dtype=float)
+    if distance is None:
+        d, _ = cKDTree(cxy).query(cxy, k=2)
+        start = float(d[:, 1].max()) * (1 + 1e-9)
+        step = float(d[:, 1].mean())
+        bands = start + step * np.arange(10)
+        curve = incremental_autocorrelation(cxy, counts, bands)
+        peak = _first_peak(curve[:, 1])
+        record_curve = [
+            {
+                "distance_m": round(float(b), 1),
+                "moran_i": round(float(m), 4),
+                "z": round(float(z), 3),
+            }
+            for b, (m, z) in zip(bands, curve, strict=True)
+        ]
+        if peak is not None:
+            distance = float(bands[peak])
+            decisions.append(
+                {
+                    "step": "scale of analysis",
+                    "distance_m": round(distance, 1),
+                    "why": "first peak of incremental spatial autocorrelation (z > 1.96)",
+                    "peak_z": round(float(curve[peak, 1]), 3),
+                    "curve": record_curve,
+                }
+            )
+        else:
+            kk = int(np.clip(round(0.05 * len(cells)), 3, 30))
+            kk = min(kk, len(cells) - 1)
+            dk, _ = cKDTree(cxy).query(cxy, k=kk + 1)
+            distance = float(dk[:, kk].mean())
+            decisions.append(
+                {
+                    "step": "scale of analysis",
+                    "distance_m": round(distance, 1),
+                    "why": f"no significant peak; average distance to the {kk}th nearest cell "
+                    "(K = 5% of cells, within 3..30)",
+                    "curve": record_curve,
+                }
+            )
+    else:
+        decisions.append(
+            {"step": "scale of analysis", "distance_m": float(distance), "why": "given"}
+        )
+    out = gi_star(
+        cells,
+        "count",
+        neighbours="distance",
+        distance=distance,
+        permutations=permutations,
+        fdr=True,
+        seed=seed,
+    )
+    bins = out["gi_bin"].value_counts().to_dict()
+    decisions.append(
+        {
+            "step": "Gi* with FDR",
+            "bins": {int(b): int(bins.get(b, 0)) for b in range(-3, 4)},
+            "min_neighbours": int(out["n_neighbours"].min()),
+            "mean_neighbours": round(float(out["n_neighbours"].mean()), 1),
+        }
+    )
+    params = {
+        "cell": cell,
+        "cell_size": cell_size,
+        "distance": distance,
+        "permutations": permutations,
+        "fdr": True,
+        "area": area is not None,
+    }
+    _provenance.record(
+        out,
+        method="Optimized hot spot analysis (Getis-Ord Gi*)",
+        parameters=params,
+        seed=seed,
+        inherit=incidents,
+        decisions=decisions,
+    )
+    return out
