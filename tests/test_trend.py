@@ -1,0 +1,384 @@
+"""Tests for hotspots.trend: period comparison, space-time cube, emerging hot spots."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+from shapely.geometry import Point, box
+
+from hotspots import CRSError, DataError, HotspotsWarning
+from hotspots.trend import (
+    SpaceTimeCube,
+    classify_emerging,
+    compare_periods,
+    emerging_hotspots,
+    mann_kendall,
+    space_time_cube,
+    space_time_gi,
+)
+
+
+def _grid(n: int = 5, size: float = 100.0) -> gpd.GeoDataFrame:
+    polys = [
+        box(c * size, r * size, (c + 1) * size, (r + 1) * size) for r in range(n) for c in range(n)
+    ]
+    return gpd.GeoDataFrame({"cell_id": [f"c{i}" for i in range(n * n)]}, geometry=polys, crs=27700)
+
+
+def _points(xy: list[tuple[float, float]], months: list[object]) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame({"month": months}, geometry=[Point(p) for p in xy], crs=27700)
+
+
+# ----------------------------------------------------------------------------- compare_periods
+def test_compare_periods_exact_poisson_matches_binomtest() -> None:
+    inc = pd.DataFrame({"month": ["2024-01"] * 15 + ["2024-02"] * 30})
+    out = compare_periods(inc, before="2024-01", after="2024-02")
+    row = out.loc["overall"]
+    ref = stats.binomtest(30, 45, 0.5)
+    assert row["p_value"] == pytest.approx(ref.pvalue, rel=1e-12)
+    assert row["rate_ratio"] == pytest.approx(2.0)
+    ci = ref.proportion_ci(method="exact")
+    assert row["rr_ci_low"] == pytest.approx(ci.low / (1 - ci.low))
+    assert row["rr_ci_high"] == pytest.approx(ci.high / (1 - ci.high))
+    assert row["change"] == 15 and row["pct_change"] == pytest.approx(100.0)
+    assert row["before"] == 15 and row["after"] == 30 and not row["low_count"]
+
+
+def test_compare_periods_unequal_exposure_uses_period_lengths() -> None:
+    # 20 in two months before vs 16 in one month after: H0 share of "after" is 1/3.
+    inc = pd.DataFrame({"month": ["2024-01"] * 10 + ["2024-02"] * 10 + ["2024-03"] * 16})
+    row = compare_periods(inc, before=("2024-01", "2024-02"), after="2024-03").loc["overall"]
+    assert row["p_value"] == pytest.approx(stats.binomtest(16, 36, 1 / 3).pvalue)
+    assert row["rate_ratio"] == pytest.approx(16 / 10)
+    assert row["pct_change"] == pytest.approx(60.0)
+
+
+def test_compare_periods_zero_before_is_new_not_infinite_percent() -> None:
+    inc = pd.DataFrame({"month": ["2024-02"] * 3})
+    with pytest.warns(HotspotsWarning, match="no incidents at all"):
+        row = compare_periods(inc, before="2024-01", after="2024-02").loc["overall"]
+    assert np.isnan(row["pct_change"])
+    assert row["note"] == "new" and row["low_count"]
+    assert np.isinf(row["rate_ratio"]) and np.isinf(row["rr_ci_high"])
+    assert row["p_value"] == pytest.approx(0.25)  # 0.5**3 * 2 sides
+
+
+def test_compare_periods_mixed_month_formats() -> None:
+    months = ["2024-01", "Jan 2024", "2024-01-15", "January 2024", "2024-02", "Feb 2024"]
+    inc = pd.DataFrame({"month": months})
+    out = compare_periods(inc, before=pd.Period("2024-01", "M"), after=[dt.datetime(2024, 2, 3)])
+    assert out.loc["overall", "before"] == 4 and out.loc["overall", "after"] == 2
+
+
+@pytest.mark.parametrize("bad", ["2024-13", "not a month", "<script>", ""])
+def test_compare_periods_garbled_month_names_value(bad: str) -> None:
+    inc = pd.DataFrame({"month": ["2024-01", bad]})
+    with pytest.raises(DataError, match="cannot read"):
+        compare_periods(inc, before="2024-01", after="2024-02")
+    with pytest.raises(DataError, match="cannot read"):
+        compare_periods(pd.DataFrame({"month": ["2024-01"]}), before=bad, after="2024-02")
+
+
+def test_compare_periods_overlap_and_missing_column() -> None:
+    inc = pd.DataFrame({"month": ["2024-01"]})
+    with pytest.raises(DataError, match="overlap"):
+        compare_periods(inc, before=("2024-01", "2024-03"), after="2024-02")
+    with pytest.raises(DataError, match="missing column"):
+        compare_periods(pd.DataFrame({"x": [1]}), before="2024-01", after="2024-02")
+
+
+def test_compare_periods_by_area_with_fdr_and_overall() -> None:
+    areas = gpd.GeoDataFrame(
+        {"name": ["west", "east"]}, geometry=[box(0, 0, 100, 100), box(100, 0, 200, 100)],
+        crs=27700, index=[10, 20],
+    )  # fmt: skip
+    xy = [(50, 50)] * 12 + [(150, 50)] * 5 + [(50, 50)] * 2 + [(150, 50)] * 9 + [(500, 500)]
+    months = ["2024-01"] * 17 + ["2024-02"] * 12
+    inc = _points(xy, months)
+    before = inc.copy()
+    with pytest.warns(HotspotsWarning, match="outside every area"):
+        out = compare_periods(inc, areas, before="2024-01", after="2024-02", area_id="name")
+    pd.testing.assert_frame_equal(inc, before)
+    assert list(out.index) == [10, 20, "overall"]
+    assert out["before"].tolist() == [12, 5, 17] and out["after"].tolist() == [2, 9, 12]
+    p = [stats.binomtest(2, 14, 0.5).pvalue, stats.binomtest(9, 14, 0.5).pvalue]
+    bh = stats.false_discovery_control(p, method="bh")
+    assert out["p_fdr"].iloc[:2].to_numpy() == pytest.approx(bh)
+    assert out.loc[10, "low_count"] and out.loc[10, "note"] == "small counts"
+    assert out.crs.equals(areas.crs) and out.loc["overall", "geometry"].area == pytest.approx(2e4)
+
+
+def test_compare_periods_crs_checks() -> None:
+    areas = gpd.GeoDataFrame(geometry=[box(0, 0, 1, 1)], crs=4326)
+    inc = _points([(0.5, 0.5)], ["2024-01"]).set_crs(4326, allow_override=True)
+    with pytest.raises(CRSError):
+        compare_periods(inc, areas, before="2024-01", after="2024-02")
+    with pytest.raises(CRSError):
+        compare_periods(inc, _grid(), before="2024-01", after="2024-02")
+
+
+# ----------------------------------------------------------------------------- cube
+def test_space_time_cube_keeps_empty_periods_and_reports_outside() -> None:
+    cells = _grid(2)
+    inc = _points(
+        [(50, 50), (150, 50), (50, 150), (999, 999)],
+        ["2024-01", "Mar 2024", "2024-03-09", "2024-01"],
+    )
+    with pytest.warns(HotspotsWarning) as rec:
+        cube = space_time_cube(inc, cells)
+    text = " ".join(str(w.message) for w in rec)
+    assert "2024-02" in text and "1 incidents fall outside" in text
+    assert list(cube.periods.astype(str)) == ["2024-01", "2024-02", "2024-03"]
+    assert cube.counts.tolist() == [[1, 0, 0], [0, 0, 1], [0, 0, 1], [0, 0, 0]]
+    assert cube.n_outside == 1
+    frame = cube.to_frame()
+    assert list(frame.columns) == ["cell_id", "period", "count"] and len(frame) == 12
+    assert frame["count"].sum() == 3
+
+
+def test_space_time_cube_range_and_bad_input() -> None:
+    cells = _grid(2)
+    inc = _points([(50, 50), (50, 50)], ["2024-01", "2024-05"])
+    with pytest.warns(HotspotsWarning, match="dropped"):
+        cube = space_time_cube(inc, cells, start="2024-01", end="Feb 2024")  # 02 empty too
+    assert cube.counts.shape == (4, 2) and cube.counts.sum() == 1
+    with pytest.raises(DataError):
+        space_time_cube(inc.iloc[:0], cells)
+    with pytest.raises(CRSError):
+        space_time_cube(inc.to_crs(4326), cells)
+    with pytest.raises(DataError, match="cannot read"):
+        space_time_cube(_points([(50, 50)], ["2024/99/99x"]), cells)
+
+
+# ----------------------------------------------------------------------------- Gi*
+def test_space_time_gi_single_slice_matches_esda() -> None:
+    import esda
+    from libpysal.weights import DistanceBand
+
+    cells = _grid(6)
+    rng = np.random.default_rng(1)
+    counts = rng.poisson(3, size=(36, 1))
+    counts[7, 0] = 20
+    cube = SpaceTimeCube(
+        cells=cells, periods=pd.period_range("2024-01", periods=1, freq="M"), counts=counts
+    )
+    gi = space_time_gi(cube, time_window=0, fdr=False)
+    xy = np.column_stack([cells.centroid.x, cells.centroid.y])
+    w = DistanceBand(xy, threshold=150.0, binary=True, silence_warnings=True)
+    ref = esda.G_Local(counts[:, 0].astype(float), w, transform="B", star=True, permutations=0)
+    assert gi.z[:, 0] == pytest.approx(ref.Zs, abs=1e-9)
+
+
+def test_space_time_gi_window_matches_direct_formula() -> None:
+    cells = _grid(3)
+    rng = np.random.default_rng(2)
+    counts = rng.poisson(2, size=(9, 4)).astype(float)
+    cube = SpaceTimeCube(
+        cells=cells, periods=pd.period_range("2024-01", periods=4, freq="M"), counts=counts
+    )
+    gi = space_time_gi(cube, time_window=1, fdr=False)
+    xy = np.column_stack([cells.centroid.x, cells.centroid.y])
+    x = counts.reshape(-1)  # bin (cell, period)
+    n = x.size
+    xbar, s = x.mean(), x.std()
+    for i in range(9):
+        for t in range(4):
+            nb = [
+                j * 4 + u
+                for j in range(9)
+                for u in range(4)
+                if np.hypot(*(xy[i] - xy[j])) <= 150 and t - 1 <= u <= t
+            ]
+            w = len(nb)
+            z = (x[nb].sum() - xbar * w) / (s * np.sqrt((n * w - w**2) / (n - 1)))
+            assert gi.z[i, t] == pytest.approx(z)
+
+
+# ----------------------------------------------------------------------------- Mann-Kendall
+def test_mann_kendall_hand_and_scipy() -> None:
+    tau, z, p, s = mann_kendall(np.array([1.0, 3, 2, 5, 4]))
+    # pairs: +1 +1 +1 +1 | -1 +1 +1 | +1 +1 | -1 -> S = 6, Var = 5*4*15/18
+    assert s[0] == 6 and tau[0] == pytest.approx(0.6)
+    assert z[0] == pytest.approx(5 / np.sqrt(50 / 3))
+    assert p[0] == pytest.approx(2 * stats.norm.sf(5 / np.sqrt(50 / 3)))
+    # ties: variance must match scipy's Kendall tau variance (no continuity correction there)
+    x = np.array([2.0, 2, 3, 1, 5, 5, 5, 4, 6, 7, 7, 1])
+    tau, z, p, s = mann_kendall(x)
+    ref = stats.kendalltau(np.arange(x.size), x, method="asymptotic")
+    var_ref = (s[0] / stats.norm.isf(ref.pvalue / 2)) ** 2
+    var_ours = ((s[0] - np.sign(s[0])) / z[0]) ** 2
+    assert var_ours == pytest.approx(var_ref, rel=1e-9)
+    assert mann_kendall(np.ones(6))[1][0] == 0.0
+
+
+def test_mann_kendall_bad_input() -> None:
+    with pytest.raises(DataError):
+        mann_kendall(np.array([1.0]))
+    with pytest.raises(DataError):
+        mann_kendall(np.array([1.0, np.nan, 2.0]))
+
+
+# ----------------------------------------------------------------------------- classifier
+def _cls(bins: list[int], mk_z: float = 0.0, mk_p: float = 1.0) -> str:
+    return str(classify_emerging(np.array([bins]), np.array([mk_z]), np.array([mk_p]))[0])
+
+
+H, C, O = 2, -2, 0  # noqa: E741
+
+
+@pytest.mark.parametrize(
+    ("bins", "mk", "expected", "near_miss", "mk_miss"),
+    [
+        # New: final hot, nothing significant before. Miss: one earlier hot -> Sporadic.
+        ([O] * 9 + [H], (0, 1), "New hot spot", [H] + [O] * 8 + [H], (0, 1)),
+        # Consecutive: final run of >= 2 hot, nothing before. Miss: run of 1 -> New.
+        ([O] * 7 + [H] * 3, (0, 1), "Consecutive hot spot", [O] * 9 + [H], (0, 1)),
+        # Intensifying: 9/10 hot incl. final, significant rising trend. Miss: 8/10.
+        ([O] + [H] * 9, (3.0, 0.01), "Intensifying hot spot", [O, O] + [H] * 8, (3.0, 0.01)),
+        # Diminishing: 9/10 hot incl. final, significant falling trend. Miss: p just above.
+        ([O] + [H] * 9, (-3.0, 0.01), "Diminishing hot spot", [O] + [H] * 9, (-1.9, 0.0501)),
+        # Persistent: 9/10 hot, no trend. Miss: 8/10 -> Sporadic.
+        (
+            [H] * 4 + [O] + [H] * 5,
+            (0, 0.5),
+            "Persistent hot spot",
+            [H] * 4 + [O, O] + [H] * 4,
+            (0, 0.5),
+        ),
+        # Sporadic: on and off, < 90%, never cold. Miss: one cold bin -> Oscillating.
+        (
+            [H, O, H, O, O, H, O, O, O, H],
+            (0, 1),
+            "Sporadic hot spot",
+            [H, O, C, O, O, H, O, O, O, H],
+            (0, 1),
+        ),
+        # Oscillating: final hot with an earlier cold spot. Miss: no cold -> Sporadic.
+        (
+            [C, O, O, H, O, O, O, O, H, H],
+            (0, 1),
+            "Oscillating hot spot",
+            [O, O, O, H, O, O, O, O, H, H],
+            (0, 1),
+        ),
+        # Historical: final not hot, >= 90% hot. Miss: 8/10 hot -> No pattern.
+        ([H] * 9 + [O], (0, 1), "Historical hot spot", [O] + [H] * 8 + [O], (0, 1)),
+    ],
+)
+def test_classifier_rule_and_near_miss(
+    bins: list[int], mk: tuple[float, float], expected: str, near_miss: list[int],
+    mk_miss: tuple[float, float],
+) -> None:  # fmt: skip
+    assert _cls(bins, *mk) == expected
+    assert _cls(near_miss, *mk_miss) != expected
+    # the cold mirror: negate bins and trend direction
+    cold = expected.replace("hot spot", "cold spot")
+    assert _cls([-b for b in bins], -mk[0], mk[1]) == cold
+    assert _cls([-b for b in near_miss], -mk_miss[0], mk_miss[1]) != cold
+
+
+def test_classifier_ninety_percent_threshold_at_twenty_steps() -> None:
+    assert _cls([H, O, O] + [H] * 17) == "Persistent hot spot"  # 18/20 = 90%
+    assert _cls([H, O, O, O] + [H] * 16) == "Sporadic hot spot"  # 17/20 = 85%
+    assert _cls([O, O, O] + [H] * 17) == "Consecutive hot spot"  # 85%, one final run
+    assert _cls([H] * 20 + [O] * 0, 4.0, 0.001) == "Intensifying hot spot"
+    assert _cls([O] * 20) == "No pattern detected"
+    # no significant bin before a 2-long final run, but cold earlier -> Oscillating
+    assert _cls([C] + [O] * 7 + [H, H]) == "Oscillating hot spot"
+    assert _cls([H] * 9 + [C]) == "Oscillating cold spot"  # final bin decides the family
+
+
+# ----------------------------------------------------------------------------- emerging
+def _town_cube() -> tuple[SpaceTimeCube, gpd.GeoDataFrame]:
+    from hotspots.grid import square_grid
+    from hotspots.synthetic import synthetic_town
+
+    town = synthetic_town(0, size_km=3, n_incidents=6000, n_months=12)
+    cells = square_grid(town.boundary, cell_size=150)
+    return space_time_cube(town.incidents, cells), town.hotspots
+
+
+def test_emerging_hotspots_finds_planted_persistent_spots() -> None:
+    cube, planted = _town_cube()
+    out = emerging_hotspots(cube)
+    assert out.index.equals(cube.cells.index)
+    for col in (
+        "category",
+        "pattern_type",
+        "mk_z",
+        "mk_p",
+        "n_hot",
+        "n_cold",
+        "final_z",
+        "final_bin",
+    ):
+        assert col in out.columns
+    persistent = planted[planted["kind"] == "persistent"]
+    hits = gpd.sjoin(out, persistent[["hotspot_id", "geometry"]], predicate="intersects")
+    share = hits["category"].isin(["Persistent hot spot", "Intensifying hot spot"]).mean()
+    assert share > 0.6
+    far = out[~out.index.isin(gpd.sjoin(out, planted[["geometry"]]).index)]
+    assert (far["category"] == "No pattern detected").mean() > 0.8
+    assert out.attrs["hotspots"]["method"].startswith("Emerging")
+
+
+def test_emerging_hotspots_period_checks() -> None:
+    cells = _grid(3)
+    one = SpaceTimeCube(cells=cells, periods=pd.period_range("2024-01", periods=1, freq="M"),
+                        counts=np.ones((9, 1), int))  # fmt: skip
+    with pytest.raises(DataError, match="1 period"):
+        emerging_hotspots(one)
+    few = SpaceTimeCube(cells=cells, periods=pd.period_range("2024-01", periods=4, freq="M"),
+                        counts=np.arange(36).reshape(9, 4))  # fmt: skip
+    with pytest.warns(HotspotsWarning, match="at least 10"):
+        out = emerging_hotspots(few)
+    assert len(out) == 9
+    with pytest.raises(DataError):
+        emerging_hotspots(cube=cells)  # type: ignore[arg-type]
+    with pytest.raises(DataError):
+        space_time_gi(few, time_window=-1)
+
+
+def test_space_time_gi_permutations_and_constant_cube() -> None:
+    cells = _grid(4)
+    rng = np.random.default_rng(3)
+    counts = rng.poisson(1, size=(16, 5))
+    counts[5, 3:] = 15
+    cube = SpaceTimeCube(
+        cells=cells, periods=pd.period_range("2024-01", periods=5, freq="M"), counts=counts
+    )
+    a = space_time_gi(cube, permutations=99, seed=1)
+    b = space_time_gi(cube, permutations=99, seed=1)
+    assert np.array_equal(a.p, b.p)
+    # two-sided: twice esda's one-tailed pseudo p, so never below 2 / (99 + 1), at most 1
+    assert a.p.min() >= 2 / 100 - 1e-12 and a.p.max() <= 1.0
+    assert a.z[5, 4] > 3 and a.p[5, 4] <= 0.05
+    assert np.all(a.p_fdr >= a.p - 1e-15)
+    flat = SpaceTimeCube(cells=cells, periods=cube.periods, counts=np.zeros((16, 5), int))
+    with pytest.warns(HotspotsWarning, match="same count"):
+        gi = space_time_gi(flat)
+    assert (gi.bins == 0).all()
+    with pytest.raises(DataError, match="neighbours"):
+        space_time_gi(cube, neighbours="queen")
+    knn = space_time_gi(cube, neighbours="knn", k=4, time_window=0, fdr=False)
+    assert knn.z.shape == (16, 5)
+
+
+def test_space_time_gi_cell_without_neighbours_is_not_significant() -> None:
+    cells = _grid(3)
+    far = gpd.GeoDataFrame(geometry=[box(90_000, 90_000, 90_100, 90_100)], crs=cells.crs)
+    cells = pd.concat([cells, far], ignore_index=True)
+    counts = np.random.default_rng(0).poisson(2, size=(10, 4))
+    counts[9] = 40  # the isolated cell: huge counts, but no neighbourhood to judge them by
+    cube = SpaceTimeCube(
+        cells=cells, periods=pd.period_range("2024-01", periods=4, freq="M"), counts=counts
+    )
+    for perms in (0, 99):
+        gi = space_time_gi(cube, distance=150, time_window=0, permutations=perms)
+        assert np.isfinite(gi.z).all() and np.isfinite(gi.p_fdr).all()
+        assert (gi.bins[9] == 0).all()
