@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import os
+import shutil
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -24,7 +27,7 @@ def data_dir() -> Path:
     path = Path(value) if value else _DEFAULT
     if not path.is_dir():
         message = f"reference data not found at {path}: set HOTSPOTS_DATA_DIR"
-        if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
+        if _in_ci():
             pytest.fail(message)
         pytest.skip(message)
     os.environ["HOTSPOTS_DATA_DIR"] = str(path)
@@ -37,3 +40,29 @@ def _isolated_cache(
 ) -> None:
     """Never write to the user's cache from tests."""
     monkeypatch.setenv("HOTSPOTS_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "cache"))
+
+
+def _in_ci() -> bool:
+    return os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+@pytest.fixture(scope="module")
+def browser_ready() -> Iterator[Any]:
+    """One headless Chromium for a test module (skipped outside CI when unavailable)."""
+    from . import _browser
+
+    problems = []
+    if not Path(_browser.CHROMIUM).exists() and shutil.which("chromium") is None:
+        problems.append(f"Chromium not found at {_browser.CHROMIUM} (apt-get install -y chromium)")
+    if not _browser.assets_available():
+        problems.append(
+            f"browser assets missing in {_browser.assets_dir()} "
+            "(run `python -m tests._browser fetch-assets` first)"
+        )
+    if problems:
+        message = "; ".join(problems)
+        if _in_ci():
+            pytest.fail(message)
+        pytest.skip(message)
+    with _browser.launch() as browser:
+        yield browser

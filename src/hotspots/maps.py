@@ -1,0 +1,618 @@
+"""Folium web maps that are safe to share: hot spots, a tasking map, reach and provision.
+
+Every map
+
+* is a :class:`folium.Map`; ``path=`` also writes a standalone HTML file;
+* shows a title, the period covered, a legend, a scale bar, a layer control, and a box with
+  the method, its parameters and seed and the data attributions (from
+  ``gdf.attrs["hotspots"]``, see :func:`hotspots._provenance.get_provenance`);
+* is reprojected to EPSG:4326 for display, with polygons simplified by a few metres in their
+  projected CRS and coordinates rounded to 5 decimals (about 1 m), so a Medway map of
+  3,500 hexagons of 250 m stays around 1–2 MB;
+* follows disclosure control: counts below ``suppress_below`` (default 5) appear as ``"<5"``
+  in tooltips, popups and tables, and raw incident points only appear with
+  ``show_points=True``;
+* escapes every string from the data (names, streets, crime types, titles), so markup or
+  script in the data displays as text.
+
+Gi* bins use the ArcGIS Hot Spot Analysis colours: hot 99 % ``#d62f27``, 95 % ``#ed7551``,
+90 % ``#fab984``; not significant ``#f7f7f2``; cold 90 % ``#c0ccbe``, 95 % ``#849eba``,
+99 % ``#4575b5``.
+
+The basemap is CARTO Positron (© OpenStreetMap contributors © CARTO), loaded from the
+internet by the reader's browser, as are Leaflet 1.9.3 and jQuery 3.7.1 (pinned, from
+jsDelivr and code.jquery.com). Pass ``tiles=None`` for no basemap.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ._errors import DataError, HotspotsWarning
+from ._html import (
+    DEFAULT_TILES,
+    add_page,
+    build_cluster_layer,
+    build_incident_layer,
+    build_kde_layer,
+    crime_mix,
+    display_frame,
+    geojson_layer,
+    gi_bins,
+    gi_legend,
+    gi_style,
+    gi_tips,
+    minutes_values,
+    mix_from_incidents,
+    new_map,
+    period_text,
+    place_text,
+    save,
+    service_tip,
+    straight_line,
+)
+from ._mapstyle import (
+    GI_COLOURS,
+    GI_LABELS,
+    TASKING_CSS,
+    count_text,
+    esc,
+    humanise,
+    is_missing,
+    legend_html,
+    ramp_legend_html,
+    service_colour,
+    tip_html,
+)
+from ._validate import require_columns, require_geodataframe
+
+__all__ = ["GI_COLOURS", "GI_LABELS", "hotspot_map", "provision_map", "reach_map", "tasking_map"]
+
+STRAIGHT_LINE_CAVEAT = (
+    "Travel times are straight-line distance × 1.3 at walking speed, not street-network times"
+)
+_TIME_COLOURS = ("#ffffcc", "#c7e9b4", "#7fcdbb", "#41b6c4", "#2c7fb8", "#253494")
+_ISO_COLOURS = ("#00441b", "#1b7837", "#5aae61", "#a6dba0", "#d9f0d3", "#f7fcf5")
+_UNREACHABLE = "#6b6b6b"
+
+
+def hotspot_map(
+    cells: Any,
+    *,
+    title: str | None = None,
+    kde: Any = None,
+    clusters: Any = None,
+    incidents: Any = None,
+    show_points: bool = False,
+    path: str | Path | None = None,
+    suppress_below: int = 5,
+    tiles: str | None = DEFAULT_TILES,
+) -> Any:
+    """Map Gi* hot and cold spots, with optional density, cluster and incident layers.
+
+    Parameters
+    ----------
+    cells : GeoDataFrame
+        Gi* cells (polygons, any CRS) with ``gi_bin`` and ideally ``count``, ``gi_z``,
+        ``gi_p_sim``, ``gi_label``, ``cell_id``, ``place``.
+    title : str, optional
+        Heading shown on the map (escaped).
+    kde : GeoDataFrame, optional
+        Density cells with ``density`` (per km²), shown as a hidden layer with its legend.
+    clusters : GeoDataFrame, optional
+        Cluster hulls with ``cluster``, ``count``, ``top_crime_types``, ``first_month``,
+        ``last_month``.
+    incidents : GeoDataFrame, optional
+        Incident points; drawn only when ``show_points=True``.
+    show_points : bool, default False
+        Draw raw incident points (not safe to publish in most cases).
+    path : str or Path, optional
+        Also save the map as a standalone HTML file.
+    suppress_below : int, default 5
+        Counts under this are shown as ``"<5"``.
+    tiles : str or None, default "CartoDB positron"
+        Basemap; ``None`` for none, another Folium tile name or URL template otherwise.
+
+    Returns
+    -------
+    folium.Map
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import box
+    >>> cells = gpd.GeoDataFrame(
+    ...     {"cell_id": ["a", "b"], "count": [3, 12], "gi_z": [0.1, 2.8], "gi_bin": [0, 3]},
+    ...     geometry=[box(575000, 168000, 575250, 168250), box(575250, 168000, 575500, 168250)],
+    ...     crs=27700,
+    ... )
+    >>> m = hotspot_map(cells, title="Chatham", tiles=None)
+    >>> "<5" in m.get_root().render(), "&lt;5" in m.get_root().render()
+    (False, True)
+    """
+    cells = require_geodataframe(cells, "cells")
+    bins = gi_bins(cells)
+    frame = display_frame(cells, "cells")
+    bins = gi_bins(frame)
+    frames = [frame]
+    legends = [gi_legend()]
+    layers: list[Any] = []
+    notes = [f"Counts under {suppress_below} are shown as <{suppress_below}."]
+    if kde is not None:
+        kde_layer, kde_legend, kde_frame = build_kde_layer(kde)
+        layers.append(kde_layer)
+        legends.append(kde_legend)
+        frames.append(kde_frame)
+    layers.append(
+        geojson_layer(
+            frame,
+            gi_tips(frame, bins, suppress_below),
+            [GI_COLOURS[int(b)] for b in bins],
+            name="Hot and cold spots (Gi*)",
+            style=gi_style,
+        )
+    )
+    if clusters is not None:
+        cluster_layer, cluster_frame = build_cluster_layer(clusters, suppress_below)
+        layers.append(cluster_layer)
+        frames.append(cluster_frame)
+        legends.append(legend_html("Clusters", [("transparent", "Cluster hull (dashed)")]))
+    if incidents is not None and show_points:
+        point_layer, _ = build_incident_layer(incidents)
+        layers.append(point_layer)
+    else:
+        notes.append("Incident points are not shown.")
+    m = new_map(frames, tiles=tiles)
+    for layer in layers:
+        layer.add_to(m)
+    add_page(
+        m,
+        title=title or "Hot spots (Getis-Ord Gi*)",
+        period=period_text(cells, incidents, kde, clusters),
+        layers=[
+            ("Hot spots", cells),
+            ("Density", kde),
+            ("Clusters", clusters),
+            ("Incidents", incidents),
+        ],
+        legends=legends,
+        notes=notes,
+    )
+    save(m, path)
+    return m
+
+
+def tasking_map(
+    cells: Any,
+    *,
+    top_n: int = 10,
+    incidents: Any = None,
+    title: str | None = None,
+    path: str | Path | None = None,
+    suppress_below: int = 5,
+    tiles: str | None = DEFAULT_TILES,
+) -> Any:
+    """A printable tasking map: the top ``top_n`` hot spots, numbered, with a table beside.
+
+    Cells are ranked by ``gi_z`` among significant hot cells (``gi_bin > 0``) when Gi*
+    columns are present, otherwise by ``count``. The table lists rank, place (the
+    ``place`` column, else the Ordnance Survey grid reference and cell id), incidents
+    (suppressed under ``suppress_below``), crime mix (from ``count_<type>`` columns, or
+    from ``incidents`` counted per cell) and confidence. Printing lays out map and table
+    on one A4 landscape page.
+
+    Parameters
+    ----------
+    cells : GeoDataFrame
+        Cells with ``count`` and/or Gi* columns.
+    top_n : int, default 10
+        How many hot spots to number.
+    incidents : GeoDataFrame, optional
+        Incident points (same CRS as ``cells``) used for the crime mix; never drawn.
+    title, path, suppress_below, tiles
+        As in :func:`hotspot_map`.
+
+    Returns
+    -------
+    folium.Map
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import box
+    >>> cells = gpd.GeoDataFrame(
+    ...     {"count": [3, 12, 7]},
+    ...     geometry=[box(575000 + 250 * i, 168000, 575250 + 250 * i, 168250) for i in range(3)],
+    ...     crs=27700,
+    ... )
+    >>> m = tasking_map(cells, top_n=2, tiles=None)
+    >>> "TQ 7537 6812" in m.get_root().render()  # grid reference of the top cell
+    True
+    """
+    import folium
+
+    cells = require_geodataframe(cells, "cells")
+    if not isinstance(top_n, int | np.integer) or top_n < 1:
+        raise DataError(f"top_n must be a positive integer, got {top_n!r}.")
+    frame = display_frame(cells, "cells")
+    columns = set(frame.columns)
+    if "gi_bin" in columns and "gi_z" in columns:
+        bins = gi_bins(frame)
+        z = pd.to_numeric(frame["gi_z"], errors="coerce")
+        candidates = frame.loc[(bins > 0) & z.notna().to_numpy()].copy()
+        candidates["_key"] = z.loc[candidates.index]
+        rule = "Ranked by Gi* z-score among significant hot spots."
+    else:
+        require_columns(frame, ["count"], "cells")
+        candidates = frame.copy()
+        candidates["_key"] = pd.to_numeric(candidates["count"], errors="coerce")
+        candidates = candidates.loc[candidates["_key"] > 0]
+        rule = "Ranked by incident count (no Gi* results given)."
+    second = pd.to_numeric(candidates.get("count", 0), errors="coerce")
+    candidates["_key2"] = second
+    top = candidates.sort_values(["_key", "_key2"], ascending=False, kind="stable").head(top_n)
+    if len(top) < top_n:
+        import warnings
+
+        warnings.warn(
+            f"tasking_map: only {len(top)} hot spot(s) qualify for the top {top_n}.",
+            HotspotsWarning,
+            stacklevel=2,
+        )
+    projected = cells.crs is not None and not cells.crs.is_geographic
+    centres = cells.loc[top.index].geometry.representative_point() if len(top) else None
+    mix_cols = sorted(c for c in columns if c.startswith("count_"))
+    mix_lookup = (
+        mix_from_incidents(cells.loc[top.index], incidents)
+        if (incidents is not None and not mix_cols and len(top))
+        else {}
+    )
+
+    # open on the numbered hot spots (a reader tasks from these), not the whole area
+    m = new_map([frame.loc[top.index] if len(top) else frame], tiles=tiles, width="62%")
+    hot = frame
+    if "gi_bin" in columns:
+        all_bins = gi_bins(frame)
+        hot = frame.loc[all_bins != 0]
+        if len(hot):
+            hb = gi_bins(hot)
+            geojson_layer(
+                hot,
+                gi_tips(hot, hb, suppress_below),
+                [GI_COLOURS[int(b)] for b in hb],
+                name="Significant hot and cold spots",
+                style=gi_style,
+            ).add_to(m)
+    numbers = folium.FeatureGroup(name=f"Top {len(top)} hot spots (numbered)")
+    rows_html = []
+    for rank, (idx, row) in enumerate(top.iterrows(), start=1):
+        place = place_text(
+            row, columns, centres.loc[idx] if centres is not None else None, projected
+        )
+        if mix_cols:
+            mix = crime_mix(row, mix_cols, suppress_below)
+        else:
+            counts = mix_lookup.get(idx, {})
+            mix = crime_mix(pd.Series(counts), sorted(counts), suppress_below)
+        confidence = (
+            str(row["gi_label"])
+            if "gi_label" in columns and not is_missing(row["gi_label"])
+            else GI_LABELS[int(row["gi_bin"])]
+            if "gi_bin" in columns
+            else "not tested"
+        )
+        count = count_text(row["count"], suppress_below) if "count" in columns else "n/a"
+        rows_html.append(
+            f"<tr><td>{rank}</td><td>{esc(place)}</td><td>{esc(count)}</td>"
+            f"<td>{esc(mix or '–')}</td><td>{esc(confidence)}</td></tr>"
+        )
+        folium.GeoJson(
+            row.geometry.__geo_interface__,
+            style_function=lambda f: {"color": "#000000", "weight": 2.5, "fillOpacity": 0},
+        ).add_to(numbers)
+        point = row.geometry.representative_point()
+        folium.Marker(
+            [point.y, point.x],
+            icon=folium.DivIcon(
+                html=f'<div class="hs-num">{rank}</div>', icon_size=(22, 22), icon_anchor=(11, 11)
+            ),
+            tooltip=folium.Tooltip(f"{rank}. {esc(place)}"),
+        ).add_to(numbers)
+    numbers.add_to(m)
+    body = "".join(rows_html) or '<tr><td colspan="5">No significant hot spots.</td></tr>'
+    panel = (
+        f'<div class="hs-panel" id="hs-table"><h2>{esc(title or "Tasking: top hot spots")}</h2>'
+        f"<p>{esc(rule)} Counts under {suppress_below} shown as &lt;{suppress_below}.</p>"
+        "<table><thead><tr><th>#</th><th>Place</th><th>Incidents</th><th>Crime mix</th>"
+        f"<th>Confidence</th></tr></thead><tbody>{body}</tbody></table></div>"
+    )
+    add_page(
+        m,
+        title=title or "Tasking: top hot spots",
+        period=period_text(cells, incidents),
+        layers=[("Hot spots", cells), ("Incidents", incidents)],
+        legends=[gi_legend()] if "gi_bin" in columns else [],
+        notes=[
+            f"Counts under {suppress_below} are shown as <{suppress_below}.",
+            "Incident points are not shown.",
+        ],
+        extra_html=panel,
+        extra_css=TASKING_CSS,
+    )
+    save(m, path)
+    return m
+
+
+def reach_map(
+    isochrones: Any = None,
+    targets: Any = None,
+    services: Any = None,
+    *,
+    gaps: Any = None,
+    minutes: float = 15,
+    title: str | None = None,
+    path: str | Path | None = None,
+    tiles: str | None = DEFAULT_TILES,
+) -> Any:
+    """Map who can reach a service: isochrone rings, travel time per place, gaps, services.
+
+    Parameters
+    ----------
+    isochrones : GeoDataFrame, optional
+        Polygons with ``minutes`` (and ``service``, ``service_type``); larger rings are
+        drawn beneath smaller ones.
+    targets : GeoDataFrame, optional
+        Places (polygons or points) with ``minutes`` to the ``nearest_service`` and
+        ``method`` (``"network"`` or ``"straight-line"``).
+    services : GeoDataFrame, optional
+        Service points with ``name`` (and provision columns).
+    gaps : GeoDataFrame, optional
+        Places beyond the threshold; by default the ``targets`` over ``minutes`` or
+        unreachable.
+    minutes : float, default 15
+        The threshold that defines a gap.
+    title, path, tiles
+        As in :func:`hotspot_map`.
+
+    Returns
+    -------
+    folium.Map
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import Point
+    >>> t = gpd.GeoDataFrame({"minutes": [4.0, 22.0], "nearest_service": ["A", "A"],
+    ...     "method": ["straight-line"] * 2},
+    ...     geometry=[Point(575000, 168000), Point(577000, 168000)], crs=27700)
+    >>> html = reach_map(targets=t, tiles=None).get_root().render()
+    >>> "not street-network times" in html
+    True
+    """
+    if isochrones is None and targets is None and services is None:
+        raise DataError("reach_map needs at least one of isochrones, targets or services.")
+    frames: list[Any] = []
+    legends: list[str] = []
+    layers: list[Any] = []
+    if isochrones is not None:
+        iso = display_frame(isochrones, "isochrones", simplify_m=5.0)
+        mins = minutes_values(iso, "isochrones")
+        if np.isnan(mins).any():
+            raise DataError("isochrones column 'minutes' has missing values.")
+        levels = sorted(set(mins.tolist()))
+        palette = {lvl: _ISO_COLOURS[min(i, len(_ISO_COLOURS) - 1)] for i, lvl in enumerate(levels)}
+        order = np.argsort(-mins, kind="stable")
+        iso = iso.iloc[order]
+        cols = set(iso.columns)
+        tips = [
+            tip_html(
+                str(r["service"])
+                if "service" in cols and not is_missing(r["service"])
+                else "Service",
+                [("Within", f"{float(r['minutes']):g} minutes")]
+                + ([("Type", humanise(str(r["service_type"])))] if "service_type" in cols else []),
+            )
+            for _, r in iso.iterrows()
+        ]
+        layers.append(
+            geojson_layer(
+                iso,
+                tips,
+                [palette[float(v)] for v in iso["minutes"]],
+                name="Isochrones",
+                style=lambda c: {"fillColor": c, "fillOpacity": 0.3, "color": c, "weight": 1},
+            )
+        )
+        legends.append(
+            legend_html("Reachable within", [(palette[v], f"{v:g} minutes") for v in levels])
+        )
+        frames.append(iso)
+    if targets is not None:
+        tgt = display_frame(targets, "targets")
+        mins = minutes_values(tgt, "targets")
+        step = minutes / 3
+        breaks = [0, step, 2 * step, minutes, minutes * 4 / 3, minutes * 2, np.inf]
+        idx = np.clip(np.searchsorted(breaks, mins, side="right") - 1, 0, 5)
+        fills = [
+            _UNREACHABLE if not np.isfinite(v) else _TIME_COLOURS[i]
+            for v, i in zip(mins, idx, strict=True)
+        ]
+        cols = set(tgt.columns)
+        tips = []
+        for (_, r), v in zip(tgt.iterrows(), mins, strict=True):
+            rows = [("Travel time", f"{v:.1f} minutes" if np.isfinite(v) else "not reachable")]
+            if "nearest_service" in cols and not is_missing(r["nearest_service"]):
+                rows.append(("Nearest service", str(r["nearest_service"])))
+            if "method" in cols:
+                rows.append(("Method", str(r["method"])))
+            title_t = str(r["place"]) if "place" in cols and not is_missing(r["place"]) else None
+            tips.append(tip_html(title_t, rows))
+        points = bool((tgt.geometry.geom_type == "Point").all())
+        layers.append(
+            geojson_layer(
+                tgt,
+                tips,
+                fills,
+                name="Travel time (minutes)",
+                point_radius=5 if points else None,
+                style=lambda c: {
+                    "fillColor": c,
+                    "fillOpacity": 0.7,
+                    "color": "#777777",
+                    "weight": 0.4,
+                },
+            )
+        )
+        legend = ramp_legend_html(
+            "Travel time to nearest service", list(_TIME_COLOURS), breaks, unit="min", decimals=0
+        )
+        legends.append(legend)
+        legends.append(legend_html("", [(_UNREACHABLE, "Not reachable")]))
+        frames.append(tgt)
+        if gaps is None:
+            gaps = targets.loc[~(minutes_values(targets, "targets") <= minutes)]
+    if gaps is not None and len(gaps):
+        gap = display_frame(gaps, "gaps")
+        points = bool((gap.geometry.geom_type == "Point").all())
+        tips = [tip_html(f"Gap: over {minutes:g} minutes", []) for _ in range(len(gap))]
+        layers.append(
+            geojson_layer(
+                gap,
+                tips,
+                ["#e31a1c"] * len(gap),
+                name=f"Gaps (over {minutes:g} min)",
+                point_radius=8 if points else None,
+                popup=False,
+                style=lambda c: {"color": c, "weight": 2.5, "fillOpacity": 0, "dashArray": "4 3"},
+            )
+        )
+        legends.append(legend_html("", [("#e31a1c", f"Gap: over {minutes:g} minutes")]))
+    if services is not None:
+        svc = display_frame(services, "services")
+        cols = set(svc.columns)
+        seen: dict[str, str] = {}
+        colours = [
+            service_colour(str(r.get("service_type", "other")), seen) for _, r in svc.iterrows()
+        ]
+        layers.append(
+            geojson_layer(
+                svc,
+                [service_tip(r, cols) for _, r in svc.iterrows()],
+                colours,
+                name="Services",
+                point_radius=7,
+                style=lambda c: {"fillColor": c, "fillOpacity": 1, "color": "#ffffff", "weight": 2},
+            )
+        )
+        legends.append(legend_html("", [("#0072b2", "Service (colour by type)")]))
+        frames.append(svc)
+    caveat = STRAIGHT_LINE_CAVEAT if straight_line(isochrones, targets) else None
+    m = new_map(frames or [display_frame(gaps, "gaps")], tiles=tiles)
+    for layer in layers:
+        layer.add_to(m)
+    add_page(
+        m,
+        title=title or "Travel time to services",
+        period=period_text(targets, isochrones, services),
+        layers=[("Travel time", targets), ("Isochrones", isochrones), ("Services", services)],
+        legends=legends,
+        notes=[caveat + "."] if caveat else [],
+        caveat=caveat,
+    )
+    save(m, path)
+    return m
+
+
+def provision_map(
+    provision: Any,
+    hotspots: Any = None,
+    *,
+    title: str | None = None,
+    path: str | Path | None = None,
+    tiles: str | None = DEFAULT_TILES,
+) -> Any:
+    """Map services by type (one colour and layer per ``service_type``) over hot spots.
+
+    Parameters
+    ----------
+    provision : GeoDataFrame
+        Service points with ``name``, ``service_type``, ``provider``, ``target_age_min``,
+        ``target_age_max``, ``funder``.
+    hotspots : GeoDataFrame, optional
+        Gi* cells; significant hot and cold spots are drawn beneath the services.
+    title, path, tiles
+        As in :func:`hotspot_map`.
+
+    Returns
+    -------
+    folium.Map
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import Point
+    >>> p = gpd.GeoDataFrame({"name": ["<b>Club</b>"], "service_type": ["community_sport"]},
+    ...     geometry=[Point(575000, 168000)], crs=27700)
+    >>> html = provision_map(p, tiles=None).get_root().render()
+    >>> "<b>Club</b>" in html, "&lt;b&gt;Club&lt;/b&gt;" in html.replace(chr(92) + "u0026", "&")
+    (False, True)
+    """
+    import folium
+
+    prov = display_frame(provision, "provision")
+    require_columns(prov, ["name", "service_type"], "provision")
+    frames = [prov]
+    m_layers: list[Any] = []
+    legends: list[str] = []
+    if hotspots is not None:
+        hs = display_frame(hotspots, "hotspots")
+        bins = gi_bins(hs, "hotspots")
+        sig = hs.loc[bins != 0]
+        frames.append(hs)
+        if len(sig):
+            sb = gi_bins(sig, "hotspots")
+            m_layers.append(
+                geojson_layer(
+                    sig,
+                    gi_tips(sig, sb, 5),
+                    [GI_COLOURS[int(b)] for b in sb],
+                    name="Hot and cold spots (Gi*)",
+                    style=gi_style,
+                )
+            )
+        legends.append(gi_legend())
+    cols = set(prov.columns)
+    seen: dict[str, str] = {}
+    types = prov["service_type"].astype(str).where(prov["service_type"].notna(), "other")
+    items = []
+    for stype in sorted(types.unique()):
+        part = prov.loc[(types == stype).to_numpy()]
+        colour = service_colour(stype, seen)
+        group = folium.FeatureGroup(name=esc(f"{humanise(stype)} ({len(part)})"))
+        geojson_layer(
+            part,
+            [service_tip(r, cols) for _, r in part.iterrows()],
+            [colour] * len(part),
+            name=esc(humanise(stype)),
+            point_radius=7,
+            style=lambda c: {"fillColor": c, "fillOpacity": 0.95, "color": "#ffffff", "weight": 2},
+        ).add_to(group)
+        m_layers.append(group)
+        items.append((colour, humanise(stype)))
+    legends.insert(0, legend_html("Services by type", items))
+    m = new_map(frames, tiles=tiles)
+    for layer in m_layers:
+        layer.add_to(m)
+    add_page(
+        m,
+        title=title or "Provision and hot spots",
+        period=period_text(hotspots, provision),
+        layers=[("Hot spots", hotspots), ("Provision", provision)],
+        legends=legends,
+    )
+    save(m, path)
+    return m
