@@ -19,7 +19,7 @@ demo: $(STAMP)
 	HOTSPOTS_OFFLINE=1 $(BIN)/hotspots demo --out $(OUT)
 
 test: $(STAMP)
-	HOTSPOTS_OFFLINE=1 HOTSPOTS_DATA_DIR=$(DATA) $(BIN)/python -m pytest -n 2 --nbmake tests notebooks
+	HOTSPOTS_OFFLINE=1 HOTSPOTS_DATA_DIR=$(DATA) $(BIN)/python -m pytest -n 2 tests
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks

@@ -87,11 +87,15 @@ def test_no_location_columns(tmp_path: Path) -> None:
 
 
 def test_unknown_type_and_bad_ages_are_errors_with_lines(tmp_path: Path) -> None:
-    text = HEADER + GOOD + (
-        "Knife crime talk,assembly,School,11,16,,0.53,51.38\n"
-        "Gym,community_sport,Gym Ltd,18,12,,0.53,51.38\n"
-        "Club,community_sport,Gym Ltd,-1,12,,0.53,51.38\n"
-        "Old,community_sport,Gym Ltd,10,200,,0.53,51.38\n"
+    text = (
+        HEADER
+        + GOOD
+        + (
+            "Knife crime talk,assembly,School,11,16,,0.53,51.38\n"
+            "Gym,community_sport,Gym Ltd,18,12,,0.53,51.38\n"
+            "Club,community_sport,Gym Ltd,-1,12,,0.53,51.38\n"
+            "Old,community_sport,Gym Ltd,10,200,,0.53,51.38\n"
+        )
     )
     with pytest.raises(DataError) as err:
         read_provision(write(tmp_path, text))
@@ -122,7 +126,13 @@ def test_blank_location_dropped_and_reported(tmp_path: Path) -> None:
 
 
 def test_duplicates_dropped_same_name_elsewhere_noted(tmp_path: Path) -> None:
-    text = HEADER + GOOD + GOOD.splitlines()[0] + "\n" + "Boxing club,community_sport,Club CIC,10,18,VRU,0.50,51.39\n"
+    text = (
+        HEADER
+        + GOOD
+        + GOOD.splitlines()[0]
+        + "\n"
+        + "Boxing club,community_sport,Club CIC,10,18,VRU,0.50,51.39\n"
+    )
     with pytest.warns(HotspotsWarning, match="duplicate"):
         p = read_provision(write(tmp_path, text))
     report = p.attrs["load_report"]
@@ -144,7 +154,9 @@ def test_empty_non_utf8_and_suffix(tmp_path: Path) -> None:
     with pytest.raises(DataError, match="no services"):
         read_provision(write(tmp_path, HEADER))
     with pytest.raises(DataError, match="UTF-8"):
-        read_provision(write(tmp_path, HEADER + "Caf\xe9,other,P,1,2,,0.5,51.4\n", encoding="latin-1"))
+        read_provision(
+            write(tmp_path, HEADER + "Caf\xe9,other,P,1,2,,0.5,51.4\n", encoding="latin-1")
+        )
     with pytest.raises(DataError, match=r"\.csv or \.xlsx"):
         read_provision(write(tmp_path, "x", name="p.json"))
     with pytest.raises(DataError, match="not found"):
@@ -181,7 +193,9 @@ def grid_cells(hot: set[tuple[int, int]], n: int = 10, size: float = 100.0) -> g
 HOT = {(r, c) for r in range(3) for c in range(3)}  # 9 of 100 cells: hot share 0.09
 
 
-def services_at(points: list[tuple[float, float]], stype: str = "community_sport") -> gpd.GeoDataFrame:
+def services_at(
+    points: list[tuple[float, float]], stype: str = "community_sport"
+) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(
         {
             "name": [f"s{i}" for i in range(len(points))],
@@ -273,8 +287,14 @@ def test_hotspot_gaps_straight_line() -> None:
 def test_hotspot_gaps_filters_type_and_age_and_ranks_by_harm() -> None:
     cells = grid_cells({(0, 0), (5, 5), (9, 9)})
     svc = services_at([(50, 50)], stype="community_sport")  # covers (0,0) only, ages 10-18
+    # straight line x 1.3 at 80 m/min from (50, 50): cell 55 (centre 550, 550) is
+    # 707 m -> 11.49 min away, cell 99 (950, 950) is 1273 m -> 20.68 min away
     gaps = hotspot_gaps(cells, svc, minutes=15, ages=(10, 24))
+    assert gaps["cell_id"].tolist() == [99]
+    assert gaps["minutes_to_service"].iloc[0] == pytest.approx(900 * 2**0.5 * 1.3 / 80)
+    gaps = hotspot_gaps(cells, svc, minutes=11, ages=(10, 24))
     assert gaps["cell_id"].tolist() == [99, 55]  # ranked by count: row 9 > row 5
+    assert gaps["method"].eq("straight-line").all()
     with pytest.warns(HotspotsWarning, match="no service matches"):
         gaps = hotspot_gaps(cells, svc, minutes=15, ages=(19, 24))
     assert len(gaps) == 3

@@ -33,7 +33,7 @@ def _write_layer(gdf: Any, path: Path, layer: str) -> None:
 
 
 def _summary_line(label: str, value: Any) -> str:
-    return f"  {label:<44} {value}"
+    return f"  {label:<62} {value}"
 
 
 def run_demo(args: Any, steps_cls: Any) -> None:
@@ -169,7 +169,8 @@ def run_demo(args: Any, steps_cls: Any) -> None:
         ),
         _summary_line("DBSCAN clusters", len(clusters.table)),
         _summary_line(
-            f"hot cells within {minutes:g} min walk of youth provision", f"{cover.share:.0%}"
+            f"harm in 95 %+ hot cells within {minutes:g} min walk of youth provision",
+            f"{cover.share:.0%}",
         ),
         _summary_line("hot spots with no youth provision in reach", len(gaps)),
     ]
@@ -319,6 +320,13 @@ def run_reach(args: Any, steps_cls: Any) -> None:
     if args.service_types:
         services = services[services["service_type"].isin(args.service_types)]
     targets = _read_cells(args.targets).to_crs(services.crs)
+    if "gi_bin" in targets.columns and not args.all_targets:
+        targets = targets[targets["gi_bin"] >= 2]  # hot cells at 95 %+ from `hotspots hotspots`
+        if len(targets) == 0:
+            raise DataError(
+                f"{args.targets} has no hot cells at 95 % confidence or more (gi_bin >= 2); "
+                "pass --all-targets to measure every cell."
+            )
     G = steps.run("Loading the street network", lambda: _network(args.network, args.mode))
     times = steps.run("Travel times", lambda: travel_times(G, services, targets))
     cover = coverage(targets, services, G=G, minutes=args.minutes)

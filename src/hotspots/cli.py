@@ -42,7 +42,12 @@ class _Steps:
         t0 = time.perf_counter()
         if not self.quiet:
             print(f"[{self.done}/{self.total}] {label} ...", end="", flush=True)
-        result = func()
+        try:
+            result = func()
+        except BaseException:
+            if not self.quiet:
+                print(" failed", flush=True)  # end the step's line before the error
+            raise
         if not self.quiet:
             print(f" {time.perf_counter() - t0:.1f} s", flush=True)
         return result
@@ -105,6 +110,11 @@ def _parser() -> argparse.ArgumentParser:
     rc.add_argument("--mode", choices=("walk", "bike", "drive"), default="walk")
     rc.add_argument("--minutes", type=float, default=15.0)
     rc.add_argument("--service-type", action="append", dest="service_types")
+    rc.add_argument(
+        "--all-targets",
+        action="store_true",
+        help="measure every target, not only hot cells (gi_bin >= 2) when the file has gi_bin",
+    )
     rc.add_argument("--out", type=Path, required=True)
 
     pv = sub.add_parser(

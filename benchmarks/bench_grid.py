@@ -1,0 +1,123 @@
+"""Benchmark: count_points of many points into a hexagon grid over Medway.
+
+Peer: geopandas ``sjoin`` (predicate "intersects") + ``groupby().size()``.
+Target: 1M points into ~100k hexagons in under 3 s.
+
+Run: ``.venv/bin/python benchmarks/bench_grid.py [--quick]``; JSON goes to
+``benchmarks/results/grid.json``. Each case runs in its own subprocess so its peak
+memory (ru_maxrss) is its own.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+TOPIC = "grid"
+
+
+def _data_dir() -> Path:
+    value = os.environ.get("HOTSPOTS_DATA_DIR")
+    return Path(value) if value else HERE.parent.parent / "shared" / "data"
+
+
+def _inputs(n: int, cell_size: float):  # type: ignore[no-untyped-def]
+    import geopandas as gpd
+    import pandas as pd
+
+    from hotspots.grid import hex_grid
+
+    data = _data_dir()
+    area = gpd.read_file(data / "boundaries" / "medway_boundary.geojson").to_crs(27700)
+    df = pd.read_csv(data / "crime" / "medway_street_crime_2018-06_derived.csv")
+    real = gpd.GeoSeries(gpd.points_from_xy(df["Longitude"], df["Latitude"]), crs=4326)
+    real = real.to_crs(27700)
+    rng = np.random.default_rng(42)
+    pick = rng.integers(0, len(real), n)
+    x = real.x.to_numpy()[pick] + rng.normal(0, 200, n)
+    y = real.y.to_numpy()[pick] + rng.normal(0, 200, n)
+    types = df["Crime type"].to_numpy()[pick]
+    pts = gpd.GeoDataFrame({"crime_type": types}, geometry=gpd.points_from_xy(x, y), crs=27700)
+    return pts, hex_grid(area, cell_size=cell_size)
+
+
+def _case(name: str, n: int, cell_size: float) -> dict[str, float]:
+    import geopandas as gpd
+
+    from hotspots.grid import count_points
+
+    pts, grid = _inputs(n, cell_size)
+    t0 = time.perf_counter()
+    if name == "ours":
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            out = count_points(pts, grid)
+        total = int(out["count"].sum())
+    else:
+        joined = gpd.sjoin(pts, grid[["cell_id", "geometry"]], predicate="intersects")
+        joined = joined.loc[~joined.index.duplicated()]
+        counts = joined.groupby("cell_id").size().reindex(grid["cell_id"], fill_value=0)
+        total = int(counts.sum())
+    seconds = time.perf_counter() - t0
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {"seconds": seconds, "peak_mb": peak, "counted": total, "cells": len(grid)}
+
+
+def _run(name: str, n: int, cell_size: float) -> dict[str, float]:
+    cmd = [sys.executable, __file__, "--case", name, "--n", str(n), "--cell-size", str(cell_size)]
+    res = subprocess.run(cmd, capture_output=True, text=True, check=True)
+    return dict(json.loads(res.stdout.strip().splitlines()[-1]))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--quick", action="store_true", help="small sizes")
+    ap.add_argument("--case")
+    ap.add_argument("--n", type=int)
+    ap.add_argument("--cell-size", type=float)
+    args = ap.parse_args()
+    if args.case:
+        print(json.dumps(_case(args.case, args.n, args.cell_size)))
+        return
+    n, cell = (100_000, 150.0) if args.quick else (1_000_000, 45.0)
+    target = 3.0 if not args.quick else None
+    ours = _run("ours", n, cell)
+    peer = _run("peer", n, cell)
+    assert ours["counted"] == peer["counted"], (ours, peer)
+    ok = target is None or ours["seconds"] < target
+    result = {
+        "topic": TOPIC,
+        "case": f"count_points, {n:,} points into {int(ours['cells']):,} hexagons ({cell:g} m)",
+        "peer": "geopandas.sjoin(predicate='intersects') + groupby size",
+        "quick": args.quick,
+        "ours_s": ours["seconds"],
+        "peer_s": peer["seconds"],
+        "ratio_peer_over_ours": peer["seconds"] / ours["seconds"],
+        "ours_peak_mb": ours["peak_mb"],
+        "peer_peak_mb": peer["peak_mb"],
+        "target_s": target,
+        "pass": ok,
+        "same_counts_total": True,
+    }
+    print(f"{'case':<60} {'ours s':>8} {'peer s':>8} {'ratio':>7} {'target':>7} {'pass':>5}")
+    print(
+        f"{result['case']:<60} {ours['seconds']:8.2f} {peer['seconds']:8.2f} "
+        f"{result['ratio_peer_over_ours']:7.1f} {target if target else '-':>7} {ok!s:>5}"
+    )
+    out = HERE / "results" / f"{TOPIC}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()

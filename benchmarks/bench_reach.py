@@ -1,0 +1,180 @@
+"""Benchmark of hotspots.reach against networkx / the osmnx isochrone recipe.
+
+Run: ``.venv/bin/python benchmarks/bench_reach.py [--quick]``. Writes
+``benchmarks/results/reach.json``.
+
+Cases (on a synthetic town of ~100k nodes with 100 services; ``--quick`` uses ~10k):
+
+1. nearest-service minutes for every node. Peer: ``networkx.multi_source_dijkstra_path_length``
+   (weight="travel_time"). Target: under 1 s, and equal results.
+2. isochrones for 100 services x (5, 10, 15) minutes. Peer: the osmnx-examples notebook
+   "13-isolines-isochrones" recipe, for each service and threshold
+   ``nx.ego_graph(G, node, radius=t*60, distance="travel_time")`` then the convex hull of the
+   reached nodes. The peer runs on a subset of services and is extrapolated linearly (said
+   in the output). Targets: at least 20x faster than the peer, all polygons under 10 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import sys
+import time
+import warnings
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+import shapely
+
+from hotspots import _routing
+from hotspots.reach import isochrones, travel_times
+from hotspots.synthetic import synthetic_town
+
+RESULTS = Path(__file__).resolve().parent / "results" / "reach.json"
+
+
+def _timed(fn: Any) -> tuple[float, Any]:
+    t0 = time.perf_counter()
+    out = fn()
+    return time.perf_counter() - t0, out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes (~10k nodes)")
+    parser.add_argument("--peer-services", type=int, default=10, help="services run by the peer")
+    args = parser.parse_args(argv)
+    size_km = 10.0 if args.quick else 32.0
+    n_services = 30 if args.quick else 100
+    thresholds = (5.0, 10.0, 15.0)
+
+    gen_s, town = _timed(
+        lambda: synthetic_town(
+            seed=0, size_km=size_km, block_m=100.0, n_incidents=1000, n_services=n_services
+        )
+    )
+    G = town.graph
+    services = town.services
+    print(f"graph: {len(G):,} nodes, {G.number_of_edges():,} edges (built in {gen_s:.1f} s)")
+    nodes = list(G.nodes)
+    xy = np.array([(G.nodes[n]["x"], G.nodes[n]["y"]) for n in nodes])
+    targets = gpd.GeoDataFrame(geometry=shapely.points(xy), crs=G.graph["crs"])
+    # services placed on their nearest node so the peer and we answer the same question
+    svc_nodes = [nodes[i] for i in _nearest_nodes(xy, services)]
+    svc_on_nodes = gpd.GeoDataFrame(
+        {"service_type": services["service_type"].to_numpy()},
+        geometry=shapely.points(xy[[nodes.index(n) for n in svc_nodes]]),
+        crs=G.graph["crs"],
+    )
+    rows: list[dict[str, Any]] = []
+
+    # 1. nearest-service minutes for every node
+    prep_s, _ = _timed(lambda: _routing.graph_arrays(G))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ours_s, out = _timed(lambda: travel_times(G, svc_on_nodes, targets))
+    peer_s, ref = _timed(
+        lambda: nx.multi_source_dijkstra_path_length(
+            G.reverse(copy=False), svc_nodes, weight="travel_time"
+        )
+    )
+    expected = np.array([ref.get(n, np.inf) for n in nodes]) / 60.0
+    err = float(np.nanmax(np.abs(out["minutes"].to_numpy() - expected)))
+    rows.append(
+        {
+            "case": f"nearest-service minutes, {len(nodes):,} nodes x {n_services} services",
+            "ours_s": ours_s,
+            "peer": "networkx.multi_source_dijkstra_path_length",
+            "peer_s": peer_s,
+            "target": "ours < 1 s (graph arrays cached; first build separately)",
+            "pass": ours_s < 1.0 and err < 1e-6,
+            "max_abs_diff_minutes": err,
+            "one_off_graph_preparation_s": prep_s,
+        }
+    )
+
+    # 2. isochrones, 100 services x 3 thresholds
+    ours_iso_s, iso = _timed(
+        lambda: isochrones(G, svc_on_nodes, minutes=thresholds, how="per_service")
+    )
+    union_s, _ = _timed(lambda: isochrones(G, svc_on_nodes, minutes=thresholds, how="union"))
+    k = min(args.peer_services, n_services)
+    peer_sub_s, _ = _timed(lambda: _osmnx_recipe(G, svc_nodes[:k], thresholds))
+    peer_iso_s = peer_sub_s * n_services / k
+    rows.append(
+        {
+            "case": f"isochrones per service, {n_services} services x {len(thresholds)} thresholds",
+            "ours_s": ours_iso_s,
+            "peer": "osmnx example: ego_graph + convex hull per service and threshold "
+            f"(run on {k} services, extrapolated linearly x{n_services / k:g})",
+            "peer_s": peer_iso_s,
+            "target": ">= 20x faster than peer and < 10 s",
+            "pass": ours_iso_s < 10.0 and peer_iso_s / ours_iso_s >= 20,
+            "n_polygons": len(iso),
+        }
+    )
+    rows.append(
+        {
+            "case": f"isochrones union, {n_services} services x {len(thresholds)} thresholds",
+            "ours_s": union_s,
+            "peer": "(none: the osmnx recipe has no union)",
+            "peer_s": None,
+            "target": "< 10 s",
+            "pass": union_s < 10.0,
+        }
+    )
+
+    print(f"{'case':<62} {'ours s':>8} {'peer s':>8} {'ratio':>7}  target  pass")
+    for r in rows:
+        ratio = r["peer_s"] / r["ours_s"] if r["peer_s"] else float("nan")
+        r["ratio_peer_over_ours"] = ratio
+        peer = f"{r['peer_s']:8.2f}" if r["peer_s"] is not None else f"{'-':>8}"
+        print(
+            f"{r['case']:<62} {r['ours_s']:8.2f} {peer} {ratio:7.1f}  {r['target']}  "
+            f"{'PASS' if r['pass'] else 'FAIL'}"
+        )
+    print(f"(isochrone peer ran on {k} services and was extrapolated linearly)")
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(
+        json.dumps(
+            {
+                "quick": args.quick,
+                "nodes": len(G),
+                "edges": G.number_of_edges(),
+                "services": n_services,
+                "python": sys.version.split()[0],
+                "machine": platform.machine(),
+                "cases": rows,
+            },
+            indent=2,
+            default=float,
+        )
+    )
+    print(f"wrote {RESULTS}")
+    return 0
+
+
+def _nearest_nodes(xy: np.ndarray, services: gpd.GeoDataFrame) -> np.ndarray:
+    from scipy.spatial import cKDTree
+
+    sxy = np.column_stack([services.geometry.x, services.geometry.y])
+    return np.asarray(cKDTree(xy).query(sxy)[1])
+
+
+def _osmnx_recipe(G: nx.MultiDiGraph, centres: list[Any], thresholds: tuple[float, ...]) -> list:
+    """The osmnx-examples isochrone recipe: ego graph, then the nodes' convex hull."""
+    polys = []
+    for node in centres:
+        for t in sorted(thresholds, reverse=True):
+            sub = nx.ego_graph(G, node, radius=t * 60, distance="travel_time")
+            pts = [shapely.Point(d["x"], d["y"]) for _, d in sub.nodes(data=True)]
+            polys.append(gpd.GeoSeries(pts).union_all().convex_hull)
+    return polys
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
