@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import geopandas as gpd
@@ -359,3 +360,71 @@ def test_suggest_sites_bad_input() -> None:
 
 def test_service_types_vocabulary() -> None:
     assert "community_sport" in SERVICE_TYPES and len(SERVICE_TYPES) == 8
+
+
+# ------------------------------------------------------- Medway, end to end
+
+
+@pytest.mark.slow
+def test_medway_whole_check(data_dir: Path, tmp_path: Path) -> None:
+    """Real boundaries and June 2018 crime, the ILLUSTRATIVE provision: the whole check."""
+    import hotspots
+    from hotspots.context import add_rates, area_context
+    from hotspots.provision import example_provision
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", HotspotsWarning)
+        crimes = hotspots.read_police_csv(
+            data_dir / "crime/medway_street_crime_2018-06_derived.csv",
+            crime_types=["Violence and sexual offences"],
+        )
+    medway = hotspots.load_boundary("Medway", level="lad")
+    grid = hotspots.hex_grid(medway, cell_size=250)
+    hot = hotspots.gi_star(hotspots.count_points(crimes, grid), "count", permutations=99, seed=0)
+    n_hot = int((hot["gi_bin"] >= 2).sum())
+    assert n_hot > 0
+
+    # provision file as a council would keep it, read back with its load report
+    services = example_provision("Medway", seed=0)
+    assert services["name"].str.endswith("(illustrative)").all()
+    table = services.to_crs(4326)
+    csv = tmp_path / "provision.csv"
+    table.assign(longitude=table.geometry.x, latitude=table.geometry.y).drop(
+        columns="geometry"
+    ).to_csv(csv, index=False)
+    provision = read_provision(csv, area=medway)
+    assert len(provision) == len(services)
+
+    check = provision_in_hotspots(provision, hot, permutations=199, seed=0)
+    summary = check.summary.set_index("service_type")
+    hot_share = n_hot / len(hot)  # equal cells: the hot share of the area is the cell share
+    assert summary["hot_share"].to_numpy() == pytest.approx(hot_share, rel=0.05)
+    for stype, row in summary.iterrows():
+        in_type = check.services["service_type"] == stype if stype != "all" else slice(None)
+        inside = int((check.services.loc[in_type, "gi_bin"] >= 2).sum())
+        assert row["n_in_hotspots"] == inside
+        assert 1 / 200 <= row["p_value"] <= 1
+
+    gaps = hotspot_gaps(hot, provision, minutes=15, service_types="community_sport")
+    assert set(gaps.index) <= set(hot.index[hot["gi_bin"] >= 2])
+    assert (gaps["minutes_to_service"] > 15).all()
+    assert gaps["count"].is_monotonic_decreasing
+    assert (gaps["method"] == "straight-line").all()
+
+    wards = hotspots.load_boundary("Medway", level="ward")
+    candidates = wards.set_geometry(wards.representative_point())[["name", "geometry"]]
+    sport = provision[provision["service_type"] == "community_sport"]
+    site = suggest_sites(candidates, hot[hot["gi_bin"] >= 2], n_sites=1, existing=sport)
+    prov = site.attrs["hotspots"]
+    assert prov["coverage_with_new"] >= prov["coverage_existing"]
+    assert site["gain"].iloc[0] > 0 or len(gaps) == 0
+
+    # harm per 1,000 residents aged 0-24 per LSOA, deprivation alongside
+    lsoa = area_context(hotspots.load_boundary("Medway", level="lsoa"))
+    lsoa = hotspots.count_points(crimes, lsoa)
+    rated = add_rates(lsoa, "count", population="population_0_24")
+    col = "count_per_1000_population_0_24"
+    one = rated.iloc[0]
+    assert one[col] == pytest.approx(one["count"] / one["population_0_24"] * 1000)
+    assert rated["imd_decile"].between(1, 10).all() and rated[col].notna().all()
+    assert int(rated["count"].sum()) == len(crimes)
