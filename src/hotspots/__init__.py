@@ -29,8 +29,8 @@ __version__ = "0.1.0"
 _LAZY: dict[str, str] = {
     # data in
     "read_police_csv": "police",
-    "read_police_api": "police",
-    "fetch_police_api": "police",
+    "read_police_api": "police_api",
+    "fetch_police_api": "police_api",
     "read_incidents": "incidents",
     "load_boundary": "boundaries",
     "load_imd": "context",
