@@ -134,3 +134,16 @@ def test_monthly_job_on_medway(
     summary = pd.read_csv(out / "provision_summary.csv")
     assert set(summary["service_type"]) <= set(services["service_type"]) | {"all"}
     assert (out / "provision_map.html").stat().st_size > 0
+
+
+def test_version_and_help(capsys: pytest.CaptureFixture[str]) -> None:
+    import hotspots
+
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--version"])
+    assert exit_info.value.code == 0
+    assert capsys.readouterr().out.strip() == f"hotspots {hotspots.__version__}"
+    with pytest.raises(SystemExit) as exit_info:
+        main(["demo", "--help"])
+    assert exit_info.value.code == 0
+    assert "synthetic town" in capsys.readouterr().out

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -68,11 +70,21 @@ def test_rri_hand_computed() -> None:
         ([1, 2], [1, 1], {"cell_area": [1, 0]}),
     ],
 )
+@pytest.mark.parametrize("measure", ["hit_rate", "pai", "pei", "rri", "rri_previous"])
 def test_measures_reject_broken_input(
-    pred: list[float], act: list[float], kw: dict[str, object]
+    measure: str, pred: list[float], act: list[float], kw: dict[str, object]
 ) -> None:
+    good = [1.0] * len(act)
+    calls: dict[str, Callable[[], float]] = {
+        "hit_rate": lambda: hit_rate(pred, act, **kw),  # type: ignore[arg-type]
+        "pai": lambda: pai(pred, act, **kw),  # type: ignore[arg-type]
+        "pei": lambda: pei(pred, act, **kw),  # type: ignore[arg-type]
+        "rri": lambda: rri(pred, act, previous=good, **kw),  # type: ignore[arg-type]
+        # the earlier period broken in the same way as the later one
+        "rri_previous": lambda: rri(pred, good, previous=act, **kw),  # type: ignore[arg-type]
+    }
     with pytest.raises(DataError):
-        pai(pred, act, **kw)  # type: ignore[arg-type]
+        calls[measure]()
 
 
 def test_hit_rate_no_incidents_is_nan() -> None:

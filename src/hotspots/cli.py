@@ -62,6 +62,9 @@ def _parser() -> argparse.ArgumentParser:
         description="Hotspot and service-coverage analysis: Gi* hot spots, clusters, "
         "street-network reach and provision gaps, with Folium maps.",
     )
+    from . import __version__
+
+    parser.add_argument("--version", action="version", version=f"hotspots {__version__}")
     parser.add_argument("--quiet", action="store_true", help="print only the summary")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 

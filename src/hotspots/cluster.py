@@ -247,6 +247,10 @@ def hdbscan_clusters(
 ) -> Clusters:
     """HDBSCAN clusters of points (scikit-learn's ``HDBSCAN``, Euclidean metres).
 
+    The points are clustered in coordinate order, so the same incidents give the same
+    clusters whatever the order of the rows (with shared map points, scikit-learn's
+    labels otherwise depend on it).
+
     Parameters
     ----------
     points : GeoDataFrame
@@ -277,8 +281,13 @@ def hdbscan_clusters(
     ms = None if min_samples is None else _positive_int(min_samples, "min_samples")
     if len(pts) < 2:
         raise DataError("HDBSCAN needs at least 2 points.")
+    # police.uk incidents share anonymised map points, so mutual-reachability distances
+    # tie and scikit-learn's labels depend on the order of the rows. Clustering the
+    # points sorted by coordinates makes the result independent of the input order.
+    order = np.lexsort((xy[:, 1], xy[:, 0]))
     model = HDBSCAN(min_cluster_size=mcs, min_samples=ms, copy=True)
-    raw = model.fit(xy).labels_.astype(np.int64)
+    raw = np.empty(len(xy), dtype=np.int64)
+    raw[order] = model.fit(xy[order]).labels_
     # HDBSCAN marks infinite/missing values -2/-3; coordinates are finite so only -1 appears
     raw = np.where(raw >= 0, raw, -1)
     return _finish(pts, xy, raw, "HDBSCAN", {"min_cluster_size": mcs, "min_samples": ms})
