@@ -18,8 +18,8 @@ from hotspots.provision import (
     hotspot_gaps,
     provision_in_hotspots,
     read_provision,
-    suggest_sites,
 )
+from hotspots.siting import suggest_sites
 
 HEADER = "name,service_type,provider,target_age_min,target_age_max,funder,longitude,latitude\n"
 GOOD = (
@@ -310,58 +310,6 @@ def test_hotspot_gaps_filters_type_and_age_and_ranks_by_harm() -> None:
         hotspot_gaps(cells, svc, minutes=0)
 
 
-# ------------------------------------------------------------ suggest_sites
-
-
-def clustered_demand() -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
-    centres = {"A": (0.0, 0.0), "B": (5000.0, 0.0), "C": (0.0, 5000.0)}
-    weights = {"A": 10.0, "B": 5.0, "C": 1.0}
-    rows = []
-    for k, (x, y) in centres.items():
-        for dx in (-50, 0, 50):
-            rows.append({"site": k, "count": weights[k], "geometry": Point(x + dx, y)})
-    demand = gpd.GeoDataFrame(rows, crs=27700)
-    cand = gpd.GeoDataFrame(
-        {"label": list(centres)}, geometry=[Point(v) for v in centres.values()], crs=27700
-    )
-    return demand, cand
-
-
-def test_suggest_sites_known_optimum() -> None:
-    demand, cand = clustered_demand()
-    one = suggest_sites(cand, demand, minutes=15, n_sites=1)
-    assert one["label"].tolist() == ["A"]
-    assert one["gain"].iloc[0] == 30.0
-    assert one["share_after"].iloc[0] == pytest.approx(30 / 48)
-    two = suggest_sites(cand, demand, minutes=15, n_sites=2)
-    assert two["label"].tolist() == ["A", "B"] and two["gain"].tolist() == [30.0, 15.0]
-
-
-def test_suggest_sites_keeps_existing() -> None:
-    demand, cand = clustered_demand()
-    existing = cand.iloc[[0]]  # A already served
-    res = suggest_sites(cand.iloc[1:], demand, minutes=15, n_sites=1, existing=existing)
-    assert res["label"].tolist() == ["B"]
-    prov = res.attrs["hotspots"]
-    assert prov["coverage_existing"] == pytest.approx(30 / 48)
-    assert prov["coverage_with_new"] == pytest.approx(45 / 48)
-
-
-def test_suggest_sites_bad_input() -> None:
-    demand, cand = clustered_demand()
-    with pytest.raises(DataError, match="n_sites"):
-        suggest_sites(cand, demand, n_sites=4)
-    bad = demand.assign(count=np.nan)
-    with pytest.raises(DataError, match="non-negative"):
-        suggest_sites(cand, bad)
-    with pytest.raises(DataError, match="empty"):
-        suggest_sites(cand.iloc[:0], demand)
-
-
-def test_service_types_vocabulary() -> None:
-    assert "community_sport" in SERVICE_TYPES and len(SERVICE_TYPES) == 8
-
-
 # ------------------------------------------------------- Medway, end to end
 
 
@@ -428,3 +376,7 @@ def test_medway_whole_check(data_dir: Path, tmp_path: Path) -> None:
     assert one[col] == pytest.approx(one["count"] / one["population_0_24"] * 1000)
     assert rated["imd_decile"].between(1, 10).all() and rated[col].notna().all()
     assert int(rated["count"].sum()) == len(crimes)
+
+
+def test_service_types_vocabulary() -> None:
+    assert "community_sport" in SERVICE_TYPES and len(SERVICE_TYPES) == 8

@@ -71,7 +71,7 @@ _LAZY: dict[str, str] = {
     "read_provision": "provision",
     "provision_in_hotspots": "provision",
     "hotspot_gaps": "provision",
-    "suggest_sites": "provision",
+    "suggest_sites": "siting",
     "example_provision": "provision",
     # maps
     "hotspot_map": "maps",

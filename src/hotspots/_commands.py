@@ -43,8 +43,9 @@ def run_demo(args: Any, steps_cls: Any) -> None:
     from .density import kde
     from .grid import count_points, hex_grid
     from .hotspot import gi_star
-    from .provision import hotspot_gaps, provision_in_hotspots, suggest_sites
+    from .provision import hotspot_gaps, provision_in_hotspots
     from .reach import coverage, isochrones, travel_times
+    from .siting import suggest_sites
     from .synthetic import synthetic_town
     from .trend import emerging_hotspots, space_time_cube
 

@@ -1,0 +1,61 @@
+"""Tests of hotspots.siting: maximal covering location on cases with a known optimum."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pytest
+from shapely.geometry import Point
+
+from hotspots import CRSError, DataError
+from hotspots.siting import suggest_sites
+
+
+def clustered_demand() -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    centres = {"A": (0.0, 0.0), "B": (5000.0, 0.0), "C": (0.0, 5000.0)}
+    weights = {"A": 10.0, "B": 5.0, "C": 1.0}
+    rows = []
+    for k, (x, y) in centres.items():
+        for dx in (-50, 0, 50):
+            rows.append({"site": k, "count": weights[k], "geometry": Point(x + dx, y)})
+    demand = gpd.GeoDataFrame(rows, crs=27700)
+    cand = gpd.GeoDataFrame(
+        {"label": list(centres)}, geometry=[Point(v) for v in centres.values()], crs=27700
+    )
+    return demand, cand
+
+
+def test_suggest_sites_known_optimum() -> None:
+    demand, cand = clustered_demand()
+    one = suggest_sites(cand, demand, minutes=15, n_sites=1)
+    assert one["label"].tolist() == ["A"]
+    assert one["gain"].iloc[0] == 30.0
+    assert one["share_after"].iloc[0] == pytest.approx(30 / 48)
+    two = suggest_sites(cand, demand, minutes=15, n_sites=2)
+    assert two["label"].tolist() == ["A", "B"] and two["gain"].tolist() == [30.0, 15.0]
+
+
+def test_suggest_sites_keeps_existing() -> None:
+    demand, cand = clustered_demand()
+    existing = cand.iloc[[0]]  # A already served
+    res = suggest_sites(cand.iloc[1:], demand, minutes=15, n_sites=1, existing=existing)
+    assert res["label"].tolist() == ["B"]
+    prov = res.attrs["hotspots"]
+    assert prov["coverage_existing"] == pytest.approx(30 / 48)
+    assert prov["coverage_with_new"] == pytest.approx(45 / 48)
+
+
+def test_suggest_sites_bad_input() -> None:
+    demand, cand = clustered_demand()
+    with pytest.raises(DataError, match="n_sites"):
+        suggest_sites(cand, demand, n_sites=4)
+    bad = demand.assign(count=np.nan)
+    with pytest.raises(DataError, match="non-negative"):
+        suggest_sites(cand, bad)
+    with pytest.raises(DataError, match="empty"):
+        suggest_sites(cand.iloc[:0], demand)
+
+    with pytest.raises(CRSError):
+        suggest_sites(cand.to_crs(4326), demand.to_crs(4326))
+    with pytest.raises(CRSError):
+        suggest_sites(cand.to_crs(3857), demand)
