@@ -114,13 +114,14 @@ def test_identical_counts_without_area_square_cells(
     source = data_dir / "crime" / "medway_street_crime_2018-06_derived.csv"
     folder = write_months(tmp_path, source, n_files=3, rows=2_000, seed=1)
     crimes = in_memory(folder, crime_types=["Violence and sexual offences", "Drugs"])
-    got = count_points_dask(
-        folder,
-        cell="square",
-        cell_size=500,
-        crime_types=["Violence and sexual offences", "Drugs"],
-        client=client,
-    )
+    with pytest.warns(HotspotsWarning, match="duplicate crime id"):
+        got = count_points_dask(
+            folder,
+            cell="square",
+            cell_size=500,
+            crime_types=["Violence and sexual offences", "Drugs"],
+            client=client,
+        )
     extent = gpd.GeoSeries([box(*crimes.total_bounds).buffer(1.0)], crs=crimes.crs)
     expected = count_points(crimes, square_grid(extent, cell_size=500))
     expected = expected[expected["count"] > 0]

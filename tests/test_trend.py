@@ -144,7 +144,10 @@ def test_space_time_cube_keeps_empty_periods_and_reports_outside() -> None:
 def test_space_time_cube_range_and_bad_input() -> None:
     cells = _grid(2)
     inc = _points([(50, 50), (50, 50)], ["2024-01", "2024-05"])
-    with pytest.warns(HotspotsWarning, match="dropped"):
+    with (
+        pytest.warns(HotspotsWarning, match="dropped"),
+        pytest.warns(HotspotsWarning, match=r"\['2024-02'\] have no incidents"),
+    ):
         cube = space_time_cube(inc, cells, start="2024-01", end="Feb 2024")  # 02 empty too
     assert cube.counts.shape == (4, 2) and cube.counts.sum() == 1
     with pytest.raises(DataError):
