@@ -3,7 +3,9 @@
 Run: ``make bench`` or ``.venv/bin/python benchmarks/run_all.py [--quick] [name ...]``.
 Each ``bench_<name>.py`` prints its own table (ours beside the peer, same run) and writes
 ``results/<name>.json``; this runner streams that output and ends with a one-line status
-per benchmark. Full sizes take tens of minutes on a 2-core machine; ``--quick`` a few.
+per benchmark. Full sizes take tens of minutes on a 2-core machine; ``--quick`` about a
+minute. A quick run overwrites ``results/*.json`` too (each file says ``"quick": true``);
+the committed results are full-size runs.
 """
 
 from __future__ import annotations
