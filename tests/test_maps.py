@@ -448,3 +448,35 @@ def test_method_box_rounds_parameters() -> None:
         {"band_m": 269.17432198, "minutes": (5, 10, 15.0), "fdr": True, "alpha": np.float64(0.05)}
     )
     assert text == "band_m=269.2, minutes=(5, 10, 15), fdr=True, alpha=0.05"
+
+
+def test_tasking_places_come_from_police_locations() -> None:
+    cells = make_cells()[["cell_id", "count", "geometry"]]
+    ranked = cells.sort_values("count", ascending=False)
+    first, second = ranked.iloc[0], ranked.iloc[1]
+    a, b = first.geometry.centroid, second.geometry.centroid
+    incidents = gpd.GeoDataFrame(
+        {
+            "crime_type": ["Drugs"] * 6,
+            # commonest wins in the first cell; a hostile street name in the second
+            "location": ["On or near High Street"] * 2
+            + ["On or near Mill Lane", None]
+            + [HOSTILE, ""],
+        },
+        geometry=[a, a, a, a, b, b],
+        crs=27700,
+    )
+    page = render(maps.tasking_map(cells, top_n=3, incidents=incidents, tiles=None))
+    rows = re.findall(r"<tr><td>(\d+)</td><td>(.*?)</td>", page)
+    places = {int(rank): html.unescape(text) for rank, text in rows}
+    ra = first.geometry.representative_point()
+    assert (
+        places[1] == f"On or near High Street, {grid_reference(ra.x, ra.y)}, cell {first.cell_id}"
+    )
+    assert places[2].startswith(HOSTILE + ", ")
+    assert_not_executable(page)
+    # without locations, the grid reference alone, as before
+    bare = render(
+        maps.tasking_map(cells, top_n=3, incidents=incidents.drop(columns="location"), tiles=None)
+    )
+    assert "On or near" not in bare

@@ -130,7 +130,11 @@ def run_demo(args: Any, steps_cls: Any) -> None:
             path=paths["hotspot_map"],
         )
         maps.tasking_map(
-            hot, top_n=10, title=f"Synthetic town: tasking, {last}", path=paths["tasking_map"]
+            hot,
+            top_n=10,
+            incidents=month,
+            title=f"Synthetic town: tasking, {last}",
+            path=paths["tasking_map"],
         )
         maps.reach_map(
             rings,
@@ -274,7 +278,7 @@ def run_hotspots(args: Any, steps_cls: Any) -> None:
         _write_layer(hot, gpkg, "hotspots")
         hot.drop(columns=[], errors="ignore").to_parquet(out / "hotspots.parquet")
         maps.hotspot_map(hot, path=out / "hotspot_map.html")
-        maps.tasking_map(hot, top_n=args.top, path=out / "tasking_map.html")
+        maps.tasking_map(hot, top_n=args.top, incidents=crimes, path=out / "tasking_map.html")
 
     steps.run("Writing maps and layers", write)
     print(

@@ -482,10 +482,32 @@ def mix_from_incidents(top: Any, incidents: Any) -> dict[Any, dict[str, float]]:
     return mix
 
 
-def place_text(row: Any, columns: set[str], centre: Any, projected: bool) -> str:
+def places_from_incidents(top: Any, incidents: Any) -> dict[Any, str]:
+    """The commonest police.uk ``location`` ("On or near ...") of the incidents in each cell."""
+    import geopandas as gpd
+
+    from ._validate import require_same_crs
+
+    incidents = require_geodataframe(incidents, "incidents")
+    if "location" not in incidents.columns:
+        return {}
+    require_same_crs(top, incidents, ("cells", "incidents"))
+    located = incidents.loc[incidents["location"].notna(), ["location", incidents.geometry.name]]
+    joined = gpd.sjoin(located, top[[top.geometry.name]], predicate="within")
+    joined["location"] = joined["location"].astype(str).str.strip()
+    joined = joined.loc[joined["location"] != ""]
+    counts = joined.groupby(["index_right", "location"]).size().reset_index(name="n")
+    # commonest first; ties broken alphabetically so the table does not change run to run
+    counts = counts.sort_values(["index_right", "n", "location"], ascending=[True, False, True])
+    return dict(counts.drop_duplicates("index_right").set_index("index_right")["location"])
+
+
+def place_text(
+    row: Any, columns: set[str], centre: Any, projected: bool, located: str | None = None
+) -> str:
     if "place" in columns and not is_missing(row["place"]):
         return str(row["place"])
-    parts = []
+    parts = [located] if located else []
     if projected:
         parts.append(grid_reference(centre.x, centre.y))
     if "cell_id" in columns:

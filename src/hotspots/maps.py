@@ -51,6 +51,7 @@ from ._html import (
     new_map,
     period_text,
     place_text,
+    places_from_incidents,
     save,
     service_tip,
     straight_line,
@@ -200,7 +201,8 @@ def tasking_map(
 
     Cells are ranked by ``gi_z`` among significant hot cells (``gi_bin > 0``) when Gi*
     columns are present, otherwise by ``count``. The table lists rank, place (the
-    ``place`` column, else the Ordnance Survey grid reference and cell id), incidents
+    ``place`` column, else the commonest police.uk ``location`` of the ``incidents`` in
+    the cell, the Ordnance Survey grid reference and the cell id), incidents
     (suppressed under ``suppress_below``), crime mix (from ``count_<type>`` columns, or
     from ``incidents`` counted per cell) and confidence. Printing lays out map and table
     on one A4 landscape page.
@@ -212,7 +214,8 @@ def tasking_map(
     top_n : int, default 10
         How many hot spots to number.
     incidents : GeoDataFrame, optional
-        Incident points (same CRS as ``cells``) used for the crime mix; never drawn.
+        Incident points (same CRS as ``cells``) used for the crime mix and, through their
+        ``location`` ("On or near ..."), the place names; never drawn.
     title, path, suppress_below, tiles
         As in :func:`hotspot_map`.
 
@@ -272,6 +275,12 @@ def tasking_map(
         else {}
     )
 
+    places = (
+        places_from_incidents(cells.loc[top.index], incidents)
+        if (incidents is not None and "place" not in columns and len(top))
+        else {}
+    )
+
     # open on the numbered hot spots (a reader tasks from these), not the whole area
     m = new_map([frame.loc[top.index] if len(top) else frame], tiles=tiles, width="62%")
     hot = frame
@@ -291,7 +300,11 @@ def tasking_map(
     rows_html = []
     for rank, (idx, row) in enumerate(top.iterrows(), start=1):
         place = place_text(
-            row, columns, centres.loc[idx] if centres is not None else None, projected
+            row,
+            columns,
+            centres.loc[idx] if centres is not None else None,
+            projected,
+            places.get(idx),
         )
         if mix_cols:
             mix = crime_mix(row, mix_cols, suppress_below)
