@@ -336,6 +336,9 @@ def test_reach_map_layers_legend_and_gaps() -> None:
         assert name in page
     assert "Travel time to nearest service" in page and "15 min" in page
     assert "not street-network times" not in page
+    # the services' legend names each type in its colour, as the provision map does
+    legend = page[page.index("Services by type") :]
+    assert "Community sport" in legend and "Youth service" in legend
     n_gaps = int((targets["minutes"] > 15).sum())
     assert decoded(page).count("Gap: over 15 minutes</b>") == n_gaps
     # isochrones drawn largest first so smaller rings stay clickable

@@ -521,7 +521,12 @@ def reach_map(
                 style=lambda c: {"fillColor": c, "fillOpacity": 1, "color": "#ffffff", "weight": 2},
             )
         )
-        legends.append(legend_html("", [("#0072b2", "Service (colour by type)")]))
+        if "service_type" in cols:
+            types = svc["service_type"].astype(str).where(svc["service_type"].notna(), "other")
+            items = [(service_colour(t, seen), humanise(t)) for t in sorted(types.unique())]
+            legends.append(legend_html("Services by type", items))
+        else:
+            legends.append(legend_html("", [(colours[0], "Service")]))
         frames.append(svc)
     caveat = STRAIGHT_LINE_CAVEAT if straight_line(isochrones, targets) else None
     m = new_map(frames or [display_frame(gaps, "gaps")], tiles=tiles)
