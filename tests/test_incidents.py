@@ -178,14 +178,3 @@ def test_outside_gb_keeps_projected_crs(tmp_path: Path) -> None:
         gdf = read_incidents(path, x="x", y="y", crs=2154)
     assert gdf.crs.to_epsg() == 2154
     assert any("outside Great Britain" in n for n in gdf.attrs["load_report"].notes)
-
-
-def test_docstring_examples() -> None:
-    import doctest
-
-    import hotspots.incidents as module
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", HotspotsWarning)
-        result = doctest.testmod(module)
-    assert result.attempted >= 3 and result.failed == 0

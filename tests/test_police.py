@@ -346,12 +346,3 @@ def test_recorded_fixture_cp1252(tmp_path: Path) -> None:
 def test_vocabularies() -> None:
     assert len(API_CATEGORIES) == 15 and set(API_CATEGORIES.values()) == set(CRIME_TYPES)
     assert set(PUBLISHED) <= set(CRIME_TYPES)
-
-
-def test_docstring_examples(data_dir: Path) -> None:
-    import doctest
-
-    import hotspots.police as module
-
-    result = doctest.testmod(module)
-    assert result.attempted >= 4 and result.failed == 0

@@ -144,12 +144,3 @@ def test_fetch_rejects_bad_arguments(data_dir: Path) -> None:
         fetch_police_api(medway, [])
     with pytest.raises(DataError, match="area must be"):
         fetch_police_api("Medway", ["2018-06"])
-
-
-def test_docstring_examples(data_dir: Path) -> None:
-    import doctest
-
-    import hotspots.police_api as module
-
-    result = doctest.testmod(module)
-    assert result.attempted >= 1 and result.failed == 0

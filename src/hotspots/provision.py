@@ -143,8 +143,11 @@ def read_provision(
     ...     "name,service_type,provider,target_age_min,target_age_max,longitude,latitude\\n"
     ...     "Boxing club,community_sport,Club CIC,10,18,0.52,51.38\\n")
     >>> p = read_provision(f)
-    >>> p[["name", "service_type", "target_age_max"]].iloc[0].tolist()
-    ['Boxing club', 'community_sport', 18]
+    >>> row = p.iloc[0]
+    >>> row["name"], row["service_type"], int(row["target_age_min"]), int(row["target_age_max"])
+    ('Boxing club', 'community_sport', 10, 18)
+    >>> p.crs.to_epsg(), p.attrs["load_report"].rows_kept
+    (27700, 1)
     """
     import geopandas as gpd
 
