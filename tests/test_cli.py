@@ -149,3 +149,16 @@ def test_version_and_help(capsys: pytest.CaptureFixture[str]) -> None:
         main(["demo", "--help"])
     assert exit_info.value.code == 0
     assert "synthetic town" in capsys.readouterr().out
+
+
+def test_python_dash_m_runs_the_command() -> None:
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-m", "hotspots", "reach", "--services", "nowhere.csv"],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 2  # argparse: --targets and --out are required
+    assert "required" in done.stderr and "Traceback" not in done.stderr
