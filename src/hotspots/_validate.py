@@ -6,6 +6,7 @@ do about it. None of them mutates its input.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -26,6 +27,7 @@ __all__ = [
     "require_points",
     "require_projected",
     "require_same_crs",
+    "snake_case",
 ]
 
 #: British National Grid, the projected CRS used for Great Britain.
@@ -154,3 +156,14 @@ def lonlat_problems(
     swapped = finite & ~inside & inside_swapped
     outside = finite & ~inside & ~inside_swapped
     return swapped, outside
+
+
+def snake_case(name: object) -> str:
+    """Column header or category as a ``snake_case`` identifier ("" when nothing is left).
+
+    Examples
+    --------
+    >>> snake_case(" Target age (min) "), snake_case("Violence and sexual offences")
+    ('target_age_min', 'violence_and_sexual_offences')
+    """
+    return re.sub(r"[^0-9a-z]+", "_", str(name).strip().lower()).strip("_")

@@ -31,7 +31,7 @@ from . import config
 from ._errors import DataError, HotspotsWarning
 from ._provenance import record
 from ._report import LoadReport
-from ._validate import require_columns, require_geodataframe, require_numeric
+from ._validate import require_columns, require_geodataframe, require_numeric, snake_case
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -48,10 +48,6 @@ _IMD_FILES = {
 _LSOA_VINTAGE = {2019: 2011, 2025: 2021}
 _LOOKUP = "lookups/lsoa11_to_lad21_england_wales.csv"
 _CODE_RE = re.compile(r"^[EW]01\d{6}$")
-
-
-def _snake(name: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "_", str(name).strip().lower()).strip("_")
 
 
 def _read_csv(relative: str) -> tuple[pd.DataFrame, Path]:
@@ -193,7 +189,7 @@ def load_imd(*, year: int = 2019, areas: str | Iterable[str] | None = None) -> p
         "LAD_CD": "lad_code",
         "LAD_NM": "lad_name",
     }
-    df = df.rename(columns={c: rename.get(c, _snake(c)) for c in df.columns})
+    df = df.rename(columns={c: rename.get(c, snake_case(c)) for c in df.columns})
     require_columns(df, ["lsoa_code", "imd_rank", "imd_decile"], str(path))
     df["lsoa_code"] = df["lsoa_code"].str.strip()
     _check_unique(df["lsoa_code"], path)

@@ -29,7 +29,6 @@ can assign points arithmetically instead of by a spatial join.
 from __future__ import annotations
 
 import math
-import re
 import warnings
 from collections.abc import Hashable
 from typing import TYPE_CHECKING, Any
@@ -46,6 +45,7 @@ from ._validate import (
     require_points,
     require_projected,
     require_same_crs,
+    snake_case,
 )
 
 if TYPE_CHECKING:
@@ -439,8 +439,7 @@ def hex_grid(area: Any, *, cell_size: float, clip: bool = False) -> gpd.GeoDataF
 def _slug(value: Hashable) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "missing"
-    text = re.sub(r"[^0-9a-z]+", "_", str(value).lower()).strip("_")
-    return text or "blank"
+    return snake_case(value) or "blank"
 
 
 def _grid_spec(polygons: Any) -> dict[str, Any] | None:

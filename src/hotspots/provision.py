@@ -13,7 +13,6 @@ sites cover most harm?
 
 from __future__ import annotations
 
-import re
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +33,7 @@ from ._validate import (
     require_nonempty,
     require_projected,
     require_same_crs,
+    snake_case,
 )
 
 __all__ = [
@@ -67,10 +67,6 @@ _XY_PAIRS = (
 _MAX_AGE = 120
 
 
-def _snake(name: object) -> str:
-    return re.sub(r"[^0-9a-z]+", "_", str(name).strip().lower()).strip("_")
-
-
 def _read_table(path: Path, sheet: str | int | None) -> pd.DataFrame:
     suffix = path.suffix.lower()
     if suffix in {".xlsx", ".xlsm", ".xls"}:
@@ -92,7 +88,7 @@ def _read_table(path: Path, sheet: str | int | None) -> pd.DataFrame:
     else:
         raise DataError(f"{path.name}: provision must be a .csv or .xlsx file, not {suffix!r}.")
     frame = frame.fillna("")
-    frame.columns = [_snake(c) for c in frame.columns]
+    frame.columns = [snake_case(c) for c in frame.columns]
     return frame
 
 
