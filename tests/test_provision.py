@@ -170,6 +170,16 @@ def test_area_filter_reports_outside(tmp_path: Path) -> None:
     with pytest.warns(HotspotsWarning, match="outside area"):
         p = read_provision(write(tmp_path, text), area=area)
     assert p.attrs["load_report"].dropped == {"outside area": [4]}
+    # the same area as a bare lon/lat polygon, or in another CRS, drops the same row
+    lonlat = area.to_crs(4326).geometry.iloc[0]
+    for other in (lonlat, area.to_crs(3857)):
+        with pytest.warns(HotspotsWarning, match="outside area"):
+            q = read_provision(write(tmp_path, text), area=other)
+        assert q.attrs["load_report"].dropped == {"outside area": [4]}
+    with pytest.raises(DataError, match="area has no CRS"):
+        read_provision(write(tmp_path, text), area=area.set_crs(None, allow_override=True))
+    with pytest.raises(DataError, match="area must be"):
+        read_provision(write(tmp_path, text), area="Medway")
 
 
 # ------------------------------------------------------------- hand-made grid

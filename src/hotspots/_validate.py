@@ -19,6 +19,7 @@ __all__ = [
     "BNG",
     "GB_BNG_BOUNDS",
     "GB_LONLAT_BOUNDS",
+    "area_polygon",
     "lonlat_problems",
     "require_columns",
     "require_geodataframe",
@@ -167,3 +168,34 @@ def snake_case(name: object) -> str:
     ('target_age_min', 'violence_and_sexual_offences')
     """
     return re.sub(r"[^0-9a-z]+", "_", str(name).strip().lower()).strip("_")
+
+
+def area_polygon(area: Any, crs: str = BNG) -> Any:
+    """Union of ``area`` (GeoDataFrame, GeoSeries or shapely geometry) in ``crs``.
+
+    A bare shapely geometry whose coordinates fit longitude/latitude is taken as WGS84.
+    Raises :class:`DataError` for a layer without CRS, another type, or no polygon.
+    """
+    import geopandas as gpd
+    import shapely
+
+    if isinstance(area, (gpd.GeoDataFrame, gpd.GeoSeries)):
+        if area.crs is None:
+            raise DataError("area has no CRS; set it with area.set_crs(...) first.")
+        geom = shapely.union_all(area.to_crs(crs).geometry.to_numpy())
+    elif isinstance(area, shapely.Geometry):
+        geom = area
+        minx, miny, maxx, maxy = geom.bounds
+        if max(abs(minx), abs(maxx)) <= 180 and max(abs(miny), abs(maxy)) <= 90:
+            geom = gpd.GeoSeries([geom], crs="EPSG:4326").to_crs(crs).iloc[0]
+    else:
+        raise DataError(
+            f"area must be a GeoDataFrame, GeoSeries or shapely geometry, got "
+            f"{type(area).__name__}."
+        )
+    if geom.geom_type == "GeometryCollection":  # unions can leave stray lines
+        polys = [p for p in shapely.get_parts(geom) if p.geom_type in {"Polygon", "MultiPolygon"}]
+        geom = shapely.union_all(polys) if polys else geom
+    if geom.is_empty or geom.geom_type not in {"Polygon", "MultiPolygon"}:
+        raise DataError(f"area must be a (multi)polygon, got {geom.geom_type}.")
+    return geom

@@ -488,11 +488,11 @@ def count_points_dask(
     grid = None
     area_wkb = None
     if area is not None:
+        from ._validate import area_polygon
         from .grid import hex_grid, square_grid
-        from .police import _area_geometry
 
         grid = (hex_grid if cell == "hex" else square_grid)(area, cell_size=cell_size)
-        area_wkb = _area_geometry(area, BNG).wkb
+        area_wkb = area_polygon(area, BNG).wkb
     spec = {"kind": cell, "cell_size": float(cell_size), "origin": (0.0, 0.0)}
 
     report = SourcedLoadReport(source=_source_name(files))

@@ -43,7 +43,7 @@ import pandas as pd
 from ._errors import DataError, HotspotsWarning
 from ._provenance import record
 from ._report import LoadReport
-from ._validate import BNG, lonlat_problems
+from ._validate import BNG, area_polygon, lonlat_problems
 
 __all__ = [
     "API_CATEGORIES",
@@ -568,37 +568,10 @@ def _coords_as_text(table: Any) -> Any:
     return table
 
 
-def _area_geometry(area: Any, crs: str = BNG) -> Any:
-    """Union of ``area`` (GeoDataFrame, GeoSeries or shapely geometry) in ``crs``."""
-    import geopandas as gpd
-    import shapely
-
-    if isinstance(area, (gpd.GeoDataFrame, gpd.GeoSeries)):
-        if area.crs is None:
-            raise DataError("area has no CRS; set it with area.set_crs(...) first.")
-        geom = shapely.union_all(area.to_crs(crs).geometry.to_numpy())
-    elif isinstance(area, shapely.Geometry):
-        geom = area
-        minx, miny, maxx, maxy = geom.bounds
-        if max(abs(minx), abs(maxx)) <= 180 and max(abs(miny), abs(maxy)) <= 90:
-            geom = gpd.GeoSeries([geom], crs="EPSG:4326").to_crs(crs).iloc[0]
-    else:
-        raise DataError(
-            f"area must be a GeoDataFrame, GeoSeries or shapely geometry, got "
-            f"{type(area).__name__}."
-        )
-    if geom.geom_type == "GeometryCollection":  # unions can leave stray lines
-        polys = [p for p in shapely.get_parts(geom) if p.geom_type in {"Polygon", "MultiPolygon"}]
-        geom = shapely.union_all(polys) if polys else geom
-    if geom.is_empty or geom.geom_type not in {"Polygon", "MultiPolygon"}:
-        raise DataError(f"area must be a (multi)polygon, got {geom.geom_type}.")
-    return geom
-
-
 def _keep_in_area(gdf: Any, area: Any, report: LoadReport) -> Any:
     import shapely
 
-    geom = _area_geometry(area, gdf.crs.to_string() if gdf.crs is not None else BNG)
+    geom = area_polygon(area, gdf.crs.to_string() if gdf.crs is not None else BNG)
     shapely.prepare(geom)
     pts = gdf.geometry.to_numpy()
     inside = shapely.intersects_xy(geom, shapely.get_x(pts), shapely.get_y(pts))

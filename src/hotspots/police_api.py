@@ -21,12 +21,11 @@ import pandas as pd
 from . import _http
 from ._errors import DataError, OfflineError
 from ._progress import progress
-from ._validate import BNG
+from ._validate import BNG, area_polygon
 from .police import (
     API_CATEGORIES,
     INCIDENT_COLUMNS,
     SourcedLoadReport,
-    _area_geometry,
     _decode_error,
     _finish,
     _keep_in_area,
@@ -228,7 +227,7 @@ def _simplified_parts(area: Any, max_vertices: int = 100) -> list[Any]:
     import shapely
 
     parts = []
-    for poly in shapely.get_parts(_area_geometry(area, BNG)):
+    for poly in shapely.get_parts(area_polygon(area, BNG)):
         shell = shapely.Polygon(poly.exterior)
         tol = 5.0
         simple = shell

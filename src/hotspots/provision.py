@@ -27,6 +27,7 @@ from ._report import LoadReport
 from ._validate import (
     BNG,
     GB_BNG_BOUNDS,
+    area_polygon,
     lonlat_problems,
     require_columns,
     require_geodataframe,
@@ -261,8 +262,10 @@ def read_provision(
         )
 
     if area is not None:
-        region = require_geodataframe(area, "area").to_crs(gdf.crs)
-        inside = gdf.within(region.union_all())
+        import shapely
+
+        region = area_polygon(area, gdf.crs.to_string())
+        inside = shapely.intersects_xy(region, gdf.geometry.x, gdf.geometry.y)
         report.drop("outside area", gdf.loc[~inside, "row"])
         gdf = gdf.loc[inside]
     if report.n_dropped:
