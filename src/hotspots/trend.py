@@ -415,30 +415,25 @@ def _spatial_weights(
     """Binary spatial weights between cell centroids, self included (Gi* star)."""
     from scipy.spatial import cKDTree
 
+    from ._weights import distance_band_weights, knn_weights
+
     xy = np.column_stack([cells.geometry.centroid.x, cells.geometry.centroid.y])
     n = len(xy)
-    tree = cKDTree(xy)
     if neighbours == "knn":
-        kk = int(k if k is not None else 8)
-        if not 1 <= kk < n:
-            raise DataError(f"k must be between 1 and {n - 1}; got {kk}.")
-        _, idx = tree.query(xy, k=kk + 1)
-        rows = np.repeat(np.arange(n), kk + 1)
-        W = sparse.csr_matrix((np.ones(rows.size), (rows, idx.reshape(-1))), shape=(n, n))
+        W = knn_weights(xy, int(k if k is not None else 8))
     elif neighbours == "distance":
         if distance is None:
             if n < 2:
                 raise DataError("need at least 2 cells to choose a neighbour distance.")
-            nn = tree.query(xy, k=2)[0][:, 1]
+            nn = cKDTree(xy).query(xy, k=2)[0][:, 1]
             distance = 1.5 * float(np.median(nn))
-        if not np.isfinite(distance) or distance <= 0:
+        if not np.isfinite(distance):
             raise DataError(f"distance must be a positive number of metres; got {distance}.")
-        W = tree.sparse_distance_matrix(tree, float(distance), output_type="coo_matrix").tocsr()
-        W.data[:] = 1.0
-        W = (W + sparse.identity(n, format="csr")).tocsr()
-        W.data[:] = 1.0
+        W = distance_band_weights(xy, float(distance))
     else:
         raise DataError(f"neighbours must be 'distance' or 'knn'; got {neighbours!r}.")
+    W = (W + sparse.identity(n, format="csr")).tocsr()
+    W.data[:] = 1.0
     return W
 
 
