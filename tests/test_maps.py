@@ -483,3 +483,18 @@ def test_tasking_places_come_from_police_locations() -> None:
         maps.tasking_map(cells, top_n=3, incidents=incidents.drop(columns="location"), tiles=None)
     )
     assert "On or near" not in bare
+
+
+def test_tasking_incidents_need_a_type_or_a_location() -> None:
+    cells = make_cells()[["cell_id", "count", "geometry"]]
+    top = cells.sort_values("count", ascending=False).iloc[0]
+    where = [top.geometry.centroid] * 3
+    only_location = gpd.GeoDataFrame(
+        {"location": ["On or near Dock Road"] * 3}, geometry=where, crs=27700
+    )
+    page = render(maps.tasking_map(cells, top_n=3, incidents=only_location, tiles=None))
+    assert "On or near Dock Road" in page
+    with pytest.raises(DataError, match="crime_type or location"):
+        maps.tasking_map(cells, top_n=3, incidents=only_location[["geometry"]], tiles=None)
+    with pytest.raises(CRSError):
+        maps.tasking_map(cells, top_n=3, incidents=only_location.to_crs(4326), tiles=None)

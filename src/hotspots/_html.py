@@ -462,44 +462,42 @@ def crime_mix(row: Any, columns: list[str], suppress_below: int, top: int = 3) -
     )
 
 
-def mix_from_incidents(top: Any, incidents: Any) -> dict[Any, dict[str, float]]:
+def incidents_by_cell(
+    top: Any, incidents: Any
+) -> tuple[dict[Any, dict[str, float]], dict[Any, str]]:
+    """Crime mix (``count_<type>``) and commonest police.uk ``location`` per top cell.
+
+    One spatial join serves both; each is empty when ``incidents`` lacks its column
+    (``crime_type``, ``location``), ties between locations are broken alphabetically so the table
+    does not change from run to run.
+    """
     import geopandas as gpd
 
     from ._validate import require_same_crs
 
     incidents = require_geodataframe(incidents, "incidents")
-    require_columns(incidents, ["crime_type"], "incidents")
     require_same_crs(top, incidents, ("cells", "incidents"))
+    keep = [c for c in ("crime_type", "location") if c in incidents.columns]
+    if not keep:
+        raise DataError("incidents need a crime_type or location column for the tasking table.")
     joined = gpd.sjoin(
-        incidents[["crime_type", incidents.geometry.name]],
+        incidents[[*keep, incidents.geometry.name]],
         top[[top.geometry.name]],
         predicate="within",
     )
-    table = joined.groupby(["index_right", "crime_type"]).size()
     mix: dict[Any, dict[str, float]] = {}
-    for (cell, crime), n in table.items():
-        mix.setdefault(cell, {})[f"count_{crime}"] = float(n)
-    return mix
-
-
-def places_from_incidents(top: Any, incidents: Any) -> dict[Any, str]:
-    """The commonest police.uk ``location`` ("On or near ...") of the incidents in each cell."""
-    import geopandas as gpd
-
-    from ._validate import require_same_crs
-
-    incidents = require_geodataframe(incidents, "incidents")
-    if "location" not in incidents.columns:
-        return {}
-    require_same_crs(top, incidents, ("cells", "incidents"))
-    located = incidents.loc[incidents["location"].notna(), ["location", incidents.geometry.name]]
-    joined = gpd.sjoin(located, top[[top.geometry.name]], predicate="within")
-    joined["location"] = joined["location"].astype(str).str.strip()
-    joined = joined.loc[joined["location"] != ""]
-    counts = joined.groupby(["index_right", "location"]).size().reset_index(name="n")
-    # commonest first; ties broken alphabetically so the table does not change run to run
+    if "crime_type" in joined.columns:
+        for (cell, crime), n in joined.groupby(["index_right", "crime_type"]).size().items():
+            mix.setdefault(cell, {})[f"count_{crime}"] = float(n)
+    if "location" not in joined.columns:
+        return mix, {}
+    located = joined.loc[joined["location"].notna(), ["index_right", "location"]]
+    located["location"] = located["location"].astype(str).str.strip()
+    located = located.loc[located["location"] != ""]
+    counts = located.groupby(["index_right", "location"]).size().reset_index(name="n")
     counts = counts.sort_values(["index_right", "n", "location"], ascending=[True, False, True])
-    return dict(counts.drop_duplicates("index_right").set_index("index_right")["location"])
+    places = dict(counts.drop_duplicates("index_right").set_index("index_right")["location"])
+    return mix, places
 
 
 def place_text(

@@ -46,12 +46,11 @@ from ._html import (
     gi_legend,
     gi_style,
     gi_tips,
+    incidents_by_cell,
     minutes_values,
-    mix_from_incidents,
     new_map,
     period_text,
     place_text,
-    places_from_incidents,
     save,
     service_tip,
     straight_line,
@@ -269,16 +268,10 @@ def tasking_map(
     projected = cells.crs is not None and not cells.crs.is_geographic
     centres = cells.loc[top.index].geometry.representative_point() if len(top) else None
     mix_cols = sorted(c for c in columns if c.startswith("count_"))
-    mix_lookup = (
-        mix_from_incidents(cells.loc[top.index], incidents)
-        if (incidents is not None and not mix_cols and len(top))
-        else {}
-    )
-
-    places = (
-        places_from_incidents(cells.loc[top.index], incidents)
-        if (incidents is not None and "place" not in columns and len(top))
-        else {}
+    mix_lookup, places = (
+        incidents_by_cell(cells.loc[top.index], incidents)
+        if (incidents is not None and len(top))
+        else ({}, {})
     )
 
     # open on the numbered hot spots (a reader tasks from these), not the whole area
