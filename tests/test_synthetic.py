@@ -12,20 +12,8 @@ import shapely
 from hotspots import DataError
 from hotspots._provenance import get_provenance
 from hotspots._validate import GB_BNG_BOUNDS
+from hotspots.police import INCIDENT_COLUMNS
 from hotspots.synthetic import ORIGIN, SyntheticTown, month_range, synthetic_town
-
-POLICE_COLUMNS = [
-    "crime_id",
-    "month",
-    "reported_by",
-    "falls_within",
-    "location",
-    "lsoa_code",
-    "lsoa_name",
-    "crime_type",
-    "outcome",
-    "context",
-]
 
 
 @pytest.fixture(scope="module")
@@ -116,7 +104,8 @@ def test_incidents_schema_and_counts(town: SyntheticTown) -> None:
     inc = town.incidents
     assert len(inc) == 20_000
     assert inc.crs == "EPSG:27700"
-    assert list(inc.columns[: len(POLICE_COLUMNS)]) == POLICE_COLUMNS
+    # the same schema as the police.uk loaders, so every function takes either
+    assert tuple(inc.columns[: len(INCIDENT_COLUMNS)]) == INCIDENT_COLUMNS
     assert {"hotspot_id", "victim_age", "geometry"} <= set(inc.columns)
     assert set(inc.geom_type) == {"Point"}
     assert sorted(inc["month"].unique()) == month_range("2024-01", 12)
