@@ -22,13 +22,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
-import subprocess
-import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+from _harness import peak_mb, run_child
 
 HERE = Path(__file__).resolve().parent
 TOPIC = "cluster"
@@ -70,7 +69,7 @@ def _case(name: str, n: int) -> dict[str, float]:
     pts = _inputs(n)
     xy = shapely.get_coordinates(pts.geometry.to_numpy())
     # imports above and outside the timer: time the clustering only
-    base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    base = peak_mb()
     t0 = time.perf_counter()
     if name == "ours_dbscan":
         labels = dbscan_clusters(pts, eps=EPS, min_samples=MIN_SAMPLES).labels.to_numpy()
@@ -81,7 +80,7 @@ def _case(name: str, n: int) -> dict[str, float]:
     else:
         labels = HDBSCAN(min_cluster_size=MIN_CLUSTER_SIZE, copy=True).fit(xy).labels_
     seconds = time.perf_counter() - t0
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak = peak_mb()
     return {
         "seconds": seconds,
         "peak_mb": peak,
@@ -91,12 +90,8 @@ def _case(name: str, n: int) -> dict[str, float]:
     }
 
 
-def _run(name: str, n: int) -> dict[str, float]:
-    cmd = [sys.executable, __file__, "--case", name, "--n", str(n)]
-    res = subprocess.run(cmd, capture_output=True, text=True, check=False)
-    if res.returncode != 0:
-        return {"seconds": float("nan"), "peak_mb": float("nan"), "error": res.stderr[-300:]}  # type: ignore[dict-item]
-    return dict(json.loads(res.stdout.strip().splitlines()[-1]))
+def _run(name: str, n: int) -> dict[str, Any]:
+    return run_child(__file__, "--case", name, "--n", n, check=False)
 
 
 def main() -> None:

@@ -19,14 +19,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
-import subprocess
-import sys
 import time
 import warnings
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+from _harness import peak_mb, run_child
 
 HERE = Path(__file__).resolve().parent
 TOPIC = "density"
@@ -88,14 +87,12 @@ def _case(name: str, n: int, sub: int) -> dict[str, float]:
             info["seconds_subset"] = measured
             info["seconds"] = measured * n / sub
             info["cells"] = len(grid)
-    info["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    info["peak_mb"] = peak_mb()
     return info
 
 
-def _run(name: str, n: int, sub: int, env: dict[str, str] | None = None) -> dict[str, float]:
-    cmd = [sys.executable, __file__, "--case", name, "--n", str(n), "--sub", str(sub)]
-    res = subprocess.run(cmd, capture_output=True, text=True, check=True, env=env)
-    return dict(json.loads(res.stdout.strip().splitlines()[-1]))
+def _run(name: str, n: int, sub: int, env: dict[str, str] | None = None) -> dict[str, Any]:
+    return run_child(__file__, "--case", name, "--n", n, "--sub", sub, env=env)
 
 
 def main() -> None:

@@ -13,14 +13,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
-import subprocess
-import sys
 import time
 import warnings
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+from _harness import peak_mb, run_child
 
 HERE = Path(__file__).resolve().parent
 TOPIC = "grid"
@@ -69,14 +68,12 @@ def _case(name: str, n: int, cell_size: float) -> dict[str, float]:
         counts = joined.groupby("cell_id").size().reindex(grid["cell_id"], fill_value=0)
         total = int(counts.sum())
     seconds = time.perf_counter() - t0
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak = peak_mb()
     return {"seconds": seconds, "peak_mb": peak, "counted": total, "cells": len(grid)}
 
 
-def _run(name: str, n: int, cell_size: float) -> dict[str, float]:
-    cmd = [sys.executable, __file__, "--case", name, "--n", str(n), "--cell-size", str(cell_size)]
-    res = subprocess.run(cmd, capture_output=True, text=True, check=True)
-    return dict(json.loads(res.stdout.strip().splitlines()[-1]))
+def _run(name: str, n: int, cell_size: float) -> dict[str, Any]:
+    return run_child(__file__, "--case", name, "--n", n, "--cell-size", cell_size)
 
 
 def main() -> None:

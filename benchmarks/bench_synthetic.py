@@ -17,13 +17,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
-import subprocess
-import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+from _harness import peak_mb, run_child
 
 HERE = Path(__file__).resolve().parent
 TOPIC = "synthetic"
@@ -54,14 +53,12 @@ def _case(name: str, size_km: float, n: int) -> dict[str, float]:
         pts = gpd.GeoDataFrame({"month": month}, geometry=gpd.points_from_xy(x, y), crs=27700)
         nodes, points = G.number_of_nodes(), len(pts)
     seconds = time.perf_counter() - t0
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak = peak_mb()
     return {"seconds": seconds, "peak_mb": peak, "nodes": nodes, "points": points}
 
 
-def _run(name: str, size_km: float, n: int) -> dict[str, float]:
-    cmd = [sys.executable, __file__, "--case", name, "--size-km", str(size_km), "--n", str(n)]
-    res = subprocess.run(cmd, capture_output=True, text=True, check=True)
-    return dict(json.loads(res.stdout.strip().splitlines()[-1]))
+def _run(name: str, size_km: float, n: int) -> dict[str, Any]:
+    return run_child(__file__, "--case", name, "--size-km", size_km, "--n", n)
 
 
 def main() -> None:
