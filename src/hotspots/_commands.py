@@ -44,7 +44,7 @@ def run_demo(args: Any, steps_cls: Any) -> None:
     from .grid import count_points, hex_grid
     from .hotspot import gi_star
     from .provision import hotspot_gaps, provision_in_hotspots
-    from .reach import coverage, isochrones, travel_times
+    from .reach import coverage, isochrones
     from .siting import suggest_sites
     from .synthetic import synthetic_town
     from .trend import emerging_hotspots, space_time_cube
@@ -86,11 +86,11 @@ def run_demo(args: Any, steps_cls: Any) -> None:
         lambda: isochrones(town.graph, youth, minutes=(5, 10, minutes)),
     )
     hot_cells = hot[hot["gi_bin"] >= 2]
-    reach = steps.run(
+    cover = steps.run(
         "Walking time from every hot spot to the nearest youth provision",
-        lambda: travel_times(town.graph, youth, hot_cells),
+        lambda: coverage(hot_cells, youth, G=town.graph, minutes=minutes, weight="count"),
     )
-    cover = coverage(hot_cells, youth, G=town.graph, minutes=minutes, weight="count")
+    reach = cover.table  # every hot cell with its minutes; the summary's share comes with it
     check = steps.run(
         "Is community sport in the hot spots? (permutation test)",
         lambda: provision_in_hotspots(town.services, hot, permutations=999, seed=args.seed),
@@ -316,7 +316,7 @@ def run_reach(args: Any, steps_cls: Any) -> None:
     """Minutes from each target to the nearest service, isochrones and gaps."""
     from . import maps
     from .provision import read_provision
-    from .reach import coverage, isochrones, travel_times
+    from .reach import coverage, isochrones
 
     out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)
@@ -333,8 +333,10 @@ def run_reach(args: Any, steps_cls: Any) -> None:
                 "pass --all-targets to measure every cell."
             )
     G = steps.run("Loading the street network", lambda: _network(args.network, args.mode))
-    times = steps.run("Travel times", lambda: travel_times(G, services, targets))
-    cover = coverage(targets, services, G=G, minutes=args.minutes)
+    cover = steps.run(
+        "Travel times", lambda: coverage(targets, services, G=G, minutes=args.minutes)
+    )
+    times = cover.table
     rings = None
     if G is not None:
         rings = steps.run(
