@@ -423,10 +423,10 @@ def isochrones(
     method : {"raster", "vector"}, default "raster"
         How the area around the pieces is drawn. ``"raster"`` traces it from a
         distance field on a grid of ``cell_m`` cells, with exact distances next to the
-        boundary (see Notes): for 100 services x 3 times on a 100k-node town it is
-        about 20 times faster than ``"vector"`` and within 0.6 % of its area.
-        ``"vector"`` buffers every piece with GEOS (round ends drawn with 16-sided
-        circles) and unions them: exact to about 1 m, and slow for many services.
+        boundary (see Notes): for 100 services x 3 times on a 100k-node town it takes
+        about half the time of ``"vector"``, and the areas differ by under 1 %
+        (a mean gap under 1 m between the boundaries). ``"vector"`` buffers every
+        piece with GEOS (round ends drawn with 16-sided circles) and unions them.
     cell_m : float, optional
         Grid cell of ``method="raster"``. Default ``buffer_m / 5`` (10 m). Gaps between
         buffered streets narrower than about a cell can close up. An area too large
