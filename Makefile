@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-DATA ?= $(or $(HOTSPOTS_DATA_DIR),$(wildcard ../shared/data))
+DATA ?= $(abspath $(or $(HOTSPOTS_DATA_DIR),$(wildcard ../shared/data)))
 OUT ?= outputs/demo
 
 .PHONY: demo test lint docs bench clean venv

@@ -24,7 +24,8 @@ def data_dir() -> Path:
     misconfigured run cannot pass by skipping the real-data tests.
     """
     value = os.environ.get("HOTSPOTS_DATA_DIR")
-    path = Path(value) if value else _DEFAULT
+    # absolute, so that notebooks and commands run from another folder find it too
+    path = (Path(value) if value else _DEFAULT).resolve()
     if not path.is_dir():
         message = f"reference data not found at {path}: set HOTSPOTS_DATA_DIR"
         if _in_ci():

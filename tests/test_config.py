@@ -15,9 +15,15 @@ def test_data_dir_unset_missing_and_set(tmp_path: Path, monkeypatch: pytest.Monk
         config.data_dir()
     assert config.data_dir(required=False) is None
     monkeypatch.setenv("HOTSPOTS_DATA_DIR", str(tmp_path / "nowhere"))
-    with pytest.raises(DataError, match="is not a folder"):
+    with pytest.raises(DataError, match="is not a folder") as err:
         config.data_dir()
+    assert "relative" not in str(err.value)
     assert config.data_dir(required=False) is None
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("HOTSPOTS_DATA_DIR", "../no-such-data")
+    with pytest.raises(DataError, match="relative paths start from") as err:
+        config.data_dir()
+    assert str(tmp_path) in str(err.value)
     monkeypatch.setenv("HOTSPOTS_DATA_DIR", f"  {tmp_path}  ")
     assert config.data_dir() == tmp_path
 

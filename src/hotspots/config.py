@@ -43,13 +43,14 @@ def data_dir(*, required: bool = True) -> Path | None:
         if required:
             raise DataError(
                 "HOTSPOTS_DATA_DIR is not set. Point it at a folder of reference data, "
-                "e.g. `export HOTSPOTS_DATA_DIR=../shared/data` (see boundaries/README.md)."
+                "e.g. `export HOTSPOTS_DATA_DIR=$PWD/../shared/data` (see boundaries/README.md)."
             )
         return None
     path = Path(value).expanduser()
     if not path.is_dir():
         if required:
-            raise DataError(f"HOTSPOTS_DATA_DIR={value!r} is not a folder.")
+            where = "" if path.is_absolute() else f" (relative paths start from {Path.cwd()})"
+            raise DataError(f"HOTSPOTS_DATA_DIR={value!r} is not a folder{where}.")
         return None
     return path
 
