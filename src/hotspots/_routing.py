@@ -459,15 +459,13 @@ def pieces(
     svc: Snap,
     svc_group: np.ndarray,
     split: bool,
-    within: np.ndarray | None = None,
+    within: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Street pieces reached within ``t_s``: (street, start, end fraction, group).
 
-    ``within`` (from :func:`streets_within` for a time at least ``t_s``) limits the
-    streets looked at, so several thresholds of one search are cheap.
+    Only the streets ``within`` (from :func:`streets_within` for a time at least
+    ``t_s``) are looked at, so several thresholds of one search are cheap.
     """
-    if within is None:
-        within = np.arange(len(arrays.street_u))
     du_all, dv_all = dist[arrays.street_u[within]], dist[arrays.street_v[within]]
     keep = np.nonzero((du_all <= t_s) | (dv_all <= t_s))[0]
     cand = within[keep]

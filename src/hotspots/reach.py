@@ -295,6 +295,19 @@ def travel_times(
 
 
 # --------------------------------------------------------------------------- isochrones
+_Pieces = tuple[np.ndarray, np.ndarray, np.ndarray]  # street rows, start and end fractions
+
+
+def _by_group(
+    street: np.ndarray, a: np.ndarray, b: np.ndarray, group: np.ndarray
+) -> dict[int, _Pieces]:
+    """The pieces of each group that has any."""
+    order = np.argsort(group, kind="stable")
+    present, starts = np.unique(group[order], return_index=True)
+    rows = np.split(order, starts[1:]) if len(order) else []
+    return {int(g): (street[i], a[i], b[i]) for g, i in zip(present, rows, strict=True)}
+
+
 def _run_polygons(
     arrays: _routing.GraphArrays,
     run: tuple[np.ndarray, np.ndarray | None, _routing.Snap, np.ndarray],
@@ -307,7 +320,7 @@ def _run_polygons(
     """(minutes, group, polygon, grid cell used) of one search, nested across thresholds."""
     dist, src, run_svc, run_group = run
     within = _routing.streets_within(arrays, dist, thresholds[-1] * 60.0)
-    reached = []
+    reached: list[dict[int, _Pieces]] = []
     for t in thresholds:
         street, a, b, group = _routing.pieces(
             arrays, dist, src, t * 60.0, run_svc, run_group, how == "split", within
@@ -315,13 +328,14 @@ def _run_polygons(
         if how == "union":
             group = np.zeros(len(group), np.int64)
         keep = b > a
-        reached.append((street[keep], a[keep], b[keep], group[keep]))
+        reached.append(_by_group(street[keep], a[keep], b[keep], group[keep]))
     groups = [0] if how == "union" else [int(x) for x in run_group]
     if cell is None:
         return _vector_polygons(arrays, reached, thresholds, groups, buf)
+    nothing = (np.empty(0, np.int64), np.empty(0), np.empty(0))
 
     def traced(g: int, threads: int) -> list[tuple[float, int, Any, float | None]]:
-        mine = [(st[grp == g], a[grp == g], b[grp == g]) for st, a, b, grp in reached]
+        mine = [pieces.get(g, nothing) for pieces in reached]
         size = cell
         sets = [_routing.piece_points(arrays, *piece, size) for piece in mine]
         coarser = _raster_buffer.cell_for(sets[-1][0], buf, cell)
@@ -345,7 +359,7 @@ def _run_polygons(
 
 def _vector_polygons(
     arrays: _routing.GraphArrays,
-    reached: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]],
+    reached: list[dict[int, _Pieces]],
     thresholds: list[float],
     groups: list[int],
     buf: float,
@@ -353,28 +367,23 @@ def _vector_polygons(
     """Exact buffers of the reached pieces, unioned with GEOS (each onto the shorter one)."""
     import shapely
 
-    n_streets = len(arrays.street_u)
     out: list[tuple[float, int, Any, float | None]] = []
     prev: dict[int, Any] = {}
-    done = np.empty(0, np.int64)
-    for t, (street, a, b, group) in zip(thresholds, reached, strict=True):
-        full = (a <= 0.0) & (b >= 1.0)
-        keys = group * n_streets + street
-        # streets already whole in the shorter isochrone are inside it: skip them
-        fresh = ~(full & np.isin(keys, done))
-        done = np.union1d(done, keys[full])
-        street, a, b, group = street[fresh], a[fresh], b[fresh], group[fresh]
-        order = np.argsort(group, kind="stable")
-        street, a, b, group = street[order], a[order], b[order], group[order]
-        polys = shapely.buffer(
-            _routing.piece_geoms(arrays, street, a, b), buf, quad_segs=_QUAD_SEGS
-        )
-        present, starts = np.unique(group, return_index=True)
-        chunks = np.split(polys, starts[1:]) if len(polys) else []
-        for g, chunk in zip(present, chunks, strict=True):
-            g = int(g)
-            parts = list(chunk) if g not in prev else [prev[g], *chunk]
-            prev[g] = shapely.union_all(parts)
+    whole: dict[int, np.ndarray] = {}  # streets whole in a shorter isochrone, per group
+    for t, pieces in zip(thresholds, reached, strict=True):
+        for g, (street, a, b) in pieces.items():
+            full = (a <= 0.0) & (b >= 1.0)
+            inside = whole.get(g, np.empty(0, np.int64))
+            fresh = ~(full & np.isin(street, inside))  # those are inside it already: skip
+            whole[g] = np.union1d(inside, street[full])
+            if not fresh.any():
+                continue
+            polys = shapely.buffer(
+                _routing.piece_geoms(arrays, street[fresh], a[fresh], b[fresh]),
+                buf,
+                quad_segs=_QUAD_SEGS,
+            )
+            prev[g] = shapely.union_all([prev[g], *polys] if g in prev else list(polys))
         # every service gets a row, empty when even its access leg takes too long
         for g in groups:
             out.append((t, g, prev.get(g, shapely.Polygon()), None))
