@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 
+from hotspots import HotspotsWarning
 from hotspots._report import LoadReport, get_load_report
 
 
@@ -30,3 +32,16 @@ def test_get_load_report_only_returns_reports() -> None:
     assert get_load_report(df) is None
     df.attrs["load_report"] = LoadReport("x", rows_read=1)
     assert get_load_report(df).rows_kept == 1  # type: ignore[union-attr]
+
+
+def test_warn_keeps_the_note_and_points_at_the_loaders_caller() -> None:
+    report = LoadReport("pop.csv", rows_read=3)
+
+    def loader() -> None:
+        report.warn("2 totals differ from the sum of ages")
+
+    with pytest.warns(HotspotsWarning, match="2 totals differ") as caught:
+        loader()  # the warning is reported here, at the loader's caller
+    assert report.notes == ["2 totals differ from the sum of ages"]
+    assert caught[0].filename == __file__
+    assert "2 totals differ" in report.summary()

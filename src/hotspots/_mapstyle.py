@@ -15,6 +15,8 @@ from typing import Any
 
 import numpy as np
 
+from ._fdr import BIN_LABELS
+
 __all__ = [
     "GI_COLOURS",
     "GI_LABELS",
@@ -38,16 +40,8 @@ GI_COLOURS: dict[int, str] = {
     -3: "#4575b5",
 }
 
-#: ArcGIS legend wording for each ``gi_bin``.
-GI_LABELS: dict[int, str] = {
-    3: "Hot spot – 99% confidence",
-    2: "Hot spot – 95% confidence",
-    1: "Hot spot – 90% confidence",
-    0: "Not significant",
-    -1: "Cold spot – 90% confidence",
-    -2: "Cold spot – 95% confidence",
-    -3: "Cold spot – 99% confidence",
-}
+#: ArcGIS legend wording for each ``gi_bin`` (the labels the statistics write).
+GI_LABELS: dict[int, str] = BIN_LABELS
 
 #: One colour per provision ``service_type`` (colour-blind-safe Okabe–Ito order).
 SERVICE_COLOURS: dict[str, str] = {

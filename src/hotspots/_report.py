@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
+
+from ._errors import HotspotsWarning
 
 __all__ = ["LoadReport", "get_load_report"]
 
@@ -43,6 +46,14 @@ class LoadReport:
         rows = [int(r) for r in rows]
         if rows:
             self.dropped.setdefault(reason, []).extend(rows)
+
+    def warn(self, message: str, *, stacklevel: int = 2) -> None:
+        """Keep ``message`` in :attr:`notes` and raise it as a HotspotsWarning.
+
+        ``stacklevel`` counts as in :func:`warnings.warn` from the caller's frame.
+        """
+        self.notes.append(message)
+        warnings.warn(message, HotspotsWarning, stacklevel=stacklevel + 1)
 
     @property
     def n_dropped(self) -> int:

@@ -433,8 +433,7 @@ def _fix_geometries(gdf: Any, report: LoadReport) -> Any:
             f"repaired {len(codes)} invalid geometr{'y' if len(codes) == 1 else 'ies'} with "
             f"make_valid: " + ", ".join(f"{c} ({r})" for c, r in zip(codes, reasons, strict=True))
         )
-        report.notes.append(message)
-        warnings.warn(message, HotspotsWarning, stacklevel=3)
+        report.warn(message, stacklevel=3)
     out = gdf.copy()
     out["geometry"] = geoms
     cols = [c for c in out.columns if c != "geometry"] + ["geometry"]

@@ -291,8 +291,7 @@ def load_population(*, year: int = 2020, areas: str | Iterable[str] | None = Non
             f"of single years of age (e.g. {df.loc[mismatch, 'lsoa_code'].iloc[0]}); the "
             "published total is kept."
         )
-        report.notes.append(message)
-        warnings.warn(message, HotspotsWarning, stacklevel=2)
+        report.warn(message)
     df["population_0_24"] = population_aged(df, 0, 24)
     df["population_10_24"] = population_aged(df, 10, 24)
     lad_col = "lad_code" if "lad_code" in df.columns else None
@@ -421,8 +420,7 @@ def area_context(
             "(and the population estimates) use 2011 codes; LSOAs split or merged in 2021 "
             "will not join."
         )
-        report.notes.append(message)
-        warnings.warn(message, HotspotsWarning, stacklevel=2)
+        report.warn(message)
     dup = codes[codes.duplicated()]
     if len(dup):
         message = (
@@ -430,8 +428,7 @@ def area_context(
             f"({', '.join(sorted(dup.unique())[:10])}); each copy gets the same values, so "
             "totals over these rows double-count."
         )
-        report.notes.append(message)
-        warnings.warn(message, HotspotsWarning, stacklevel=2)
+        report.warn(message)
     out = gdf.copy()
     imd_cols = [
         c for c in imd.columns if c not in {"lsoa_code", "lsoa_name", "lad_code", "lad_name"}
@@ -457,8 +454,7 @@ def area_context(
                 f"{len(bad)} of {len(out)} areas have {reason} ({', '.join(bad[:10])}"
                 f"{' ...' if len(bad) > 10 else ''}); their values are missing, not zero."
             )
-            report.notes.append(message)
-            warnings.warn(message, HotspotsWarning, stacklevel=2)
+            report.warn(message)
     out.attrs = dict(gdf.attrs)
     out.attrs["load_report"] = report
     return record(
