@@ -347,6 +347,16 @@ def test_reach_map_layers_legend_and_gaps() -> None:
     assert_not_executable(page)
 
 
+def test_service_without_a_type_is_drawn_in_the_colour_the_legend_gives_it() -> None:
+    services = make_services()
+    services.loc[0, "service_type"] = None
+    page = render(maps.reach_map(targets=make_targets(), services=services, tiles=None))
+    legend = page[page.index("Services by type") :]
+    assert "Other" in legend and "#555555" in legend
+    assert '"fillColor": "#555555"' in page  # the marker too
+    assert "#8c510a" not in page  # no spare colour for a type called "nan"
+
+
 def test_reach_map_straight_line_caveat() -> None:
     page = render(maps.reach_map(targets=make_targets("straight-line"), tiles=None))
     assert maps.STRAIGHT_LINE_CAVEAT in page

@@ -336,6 +336,18 @@ def gi_tips(cells: Any, bins: np.ndarray, suppress_below: int) -> list[str]:
     return tips
 
 
+def gi_layer(cells: Any, suppress_below: int, layer_name: str, *, name: str = "cells") -> Any:
+    """Gi* cells coloured by ``gi_bin``, with their tooltips, as one GeoJSON layer."""
+    bins = gi_bins(cells, name)
+    return geojson_layer(
+        cells,
+        gi_tips(cells, bins, suppress_below),
+        [GI_COLOURS[int(b)] for b in bins],
+        name=layer_name,
+        style=gi_style,
+    )
+
+
 def gi_style(colour: str) -> dict[str, Any]:
     neutral = colour == GI_COLOURS[0]
     return {
@@ -346,7 +358,7 @@ def gi_style(colour: str) -> dict[str, Any]:
     }
 
 
-def gi_legend(bins: np.ndarray | None = None) -> str:
+def gi_legend() -> str:
     order = [3, 2, 1, 0, -1, -2, -3]
     return legend_html("Hot spots (Getis-Ord Gi*)", [(GI_COLOURS[b], GI_LABELS[b]) for b in order])
 
@@ -538,6 +550,14 @@ def _age(value: Any) -> str:
         return f"{float(value):.0f}"
     except (TypeError, ValueError):
         return str(value)
+
+
+def service_types(frame: Any) -> pd.Series:
+    """``service_type`` as text, ``"other"`` where it is missing or there is no column."""
+    if "service_type" not in frame.columns:
+        return pd.Series("other", index=frame.index, dtype=object)
+    column = frame["service_type"]
+    return column.astype(str).where(column.notna(), "other")
 
 
 def service_tip(row: Any, columns: set[str]) -> str:

@@ -43,9 +43,8 @@ from ._html import (
     display_frame,
     geojson_layer,
     gi_bins,
+    gi_layer,
     gi_legend,
-    gi_style,
-    gi_tips,
     incidents_by_cell,
     minutes_values,
     new_map,
@@ -53,6 +52,7 @@ from ._html import (
     place_text,
     save,
     service_tip,
+    service_types,
     straight_line,
 )
 from ._mapstyle import (
@@ -135,9 +135,7 @@ def hotspot_map(
     (False, True)
     """
     cells = require_geodataframe(cells, "cells")
-    bins = gi_bins(cells)
     frame = display_frame(cells, "cells")
-    bins = gi_bins(frame)
     frames = [frame]
     legends = [gi_legend()]
     layers: list[Any] = []
@@ -147,15 +145,7 @@ def hotspot_map(
         layers.append(kde_layer)
         legends.append(kde_legend)
         frames.append(kde_frame)
-    layers.append(
-        geojson_layer(
-            frame,
-            gi_tips(frame, bins, suppress_below),
-            [GI_COLOURS[int(b)] for b in bins],
-            name="Hot and cold spots (Gi*)",
-            style=gi_style,
-        )
-    )
+    layers.append(gi_layer(frame, suppress_below, "Hot and cold spots (Gi*)"))
     if clusters is not None:
         cluster_layer, cluster_frame = build_cluster_layer(clusters, suppress_below)
         layers.append(cluster_layer)
@@ -281,14 +271,7 @@ def tasking_map(
         all_bins = gi_bins(frame)
         hot = frame.loc[all_bins != 0]
         if len(hot):
-            hb = gi_bins(hot)
-            geojson_layer(
-                hot,
-                gi_tips(hot, hb, suppress_below),
-                [GI_COLOURS[int(b)] for b in hb],
-                name="Significant hot and cold spots",
-                style=gi_style,
-            ).add_to(m)
+            gi_layer(hot, suppress_below, "Significant hot and cold spots").add_to(m)
     numbers = folium.FeatureGroup(name=f"Top {len(top)} hot spots (numbered)")
     rows_html = []
     for rank, (idx, row) in enumerate(top.iterrows(), start=1):
@@ -501,9 +484,8 @@ def reach_map(
         svc = display_frame(services, "services")
         cols = set(svc.columns)
         seen: dict[str, str] = {}
-        colours = [
-            service_colour(str(r.get("service_type", "other")), seen) for _, r in svc.iterrows()
-        ]
+        types = service_types(svc)
+        colours = [service_colour(t, seen) for t in types]
         layers.append(
             geojson_layer(
                 svc,
@@ -515,7 +497,6 @@ def reach_map(
             )
         )
         if "service_type" in cols:
-            types = svc["service_type"].astype(str).where(svc["service_type"].notna(), "other")
             items = [(service_colour(t, seen), humanise(t)) for t in sorted(types.unique())]
             legends.append(legend_html("Services by type", items))
         else:
@@ -585,20 +566,11 @@ def provision_map(
         sig = hs.loc[bins != 0]
         frames.append(hs)
         if len(sig):
-            sb = gi_bins(sig, "hotspots")
-            m_layers.append(
-                geojson_layer(
-                    sig,
-                    gi_tips(sig, sb, 5),
-                    [GI_COLOURS[int(b)] for b in sb],
-                    name="Hot and cold spots (Gi*)",
-                    style=gi_style,
-                )
-            )
+            m_layers.append(gi_layer(sig, 5, "Hot and cold spots (Gi*)", name="hotspots"))
         legends.append(gi_legend())
     cols = set(prov.columns)
     seen: dict[str, str] = {}
-    types = prov["service_type"].astype(str).where(prov["service_type"].notna(), "other")
+    types = service_types(prov)
     items = []
     for stype in sorted(types.unique()):
         part = prov.loc[(types == stype).to_numpy()]
