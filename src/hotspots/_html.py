@@ -557,7 +557,8 @@ def service_types(frame: Any) -> pd.Series:
     if "service_type" not in frame.columns:
         return pd.Series("other", index=frame.index, dtype=object)
     column = frame["service_type"]
-    return column.astype(str).where(column.notna(), "other")
+    types: pd.Series = column.astype(str).where(column.notna(), "other")
+    return types
 
 
 def service_tip(row: Any, columns: set[str]) -> str:
