@@ -21,30 +21,22 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import time
-from pathlib import Path
 from typing import Any
 
 import numpy as np
-from _harness import peak_mb, run_child
+from _harness import DATA_DIR, peak_mb, run_child, write_results
 
-HERE = Path(__file__).resolve().parent
 TOPIC = "cluster"
 EPS, MIN_SAMPLES = 100.0, 50
 MIN_CLUSTER_SIZE = 200
-
-
-def _data_dir() -> Path:
-    value = os.environ.get("HOTSPOTS_DATA_DIR")
-    return Path(value) if value else HERE.parent.parent / "shared" / "data"
 
 
 def _inputs(n: int):  # type: ignore[no-untyped-def]
     import geopandas as gpd
     import pandas as pd
 
-    df = pd.read_csv(_data_dir() / "crime" / "medway_street_crime_2018-06_derived.csv")
+    df = pd.read_csv(DATA_DIR / "crime" / "medway_street_crime_2018-06_derived.csv")
     real = gpd.GeoSeries(gpd.points_from_xy(df["Longitude"], df["Latitude"]), crs=4326)
     real = real.to_crs(27700)
     rng = np.random.default_rng(11)
@@ -143,9 +135,7 @@ def main() -> None:
         },
         "cases": rows,
     }
-    out = HERE / "results" / f"{TOPIC}.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, indent=2) + "\n")
+    write_results(TOPIC, result)
 
 
 if __name__ == "__main__":

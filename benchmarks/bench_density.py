@@ -21,28 +21,20 @@ import json
 import os
 import time
 import warnings
-from pathlib import Path
 from typing import Any
 
 import numpy as np
-from _harness import peak_mb, run_child
+from _harness import DATA_DIR, peak_mb, run_child, write_results
 
-HERE = Path(__file__).resolve().parent
 TOPIC = "density"
-
-
-def _data_dir() -> Path:
-    value = os.environ.get("HOTSPOTS_DATA_DIR")
-    return Path(value) if value else HERE.parent.parent / "shared" / "data"
 
 
 def _inputs(n: int):  # type: ignore[no-untyped-def]
     import geopandas as gpd
     import pandas as pd
 
-    data = _data_dir()
-    area = gpd.read_file(data / "boundaries" / "medway_boundary.geojson").to_crs(27700)
-    df = pd.read_csv(data / "crime" / "medway_street_crime_2018-06_derived.csv")
+    area = gpd.read_file(DATA_DIR / "boundaries" / "medway_boundary.geojson").to_crs(27700)
+    df = pd.read_csv(DATA_DIR / "crime" / "medway_street_crime_2018-06_derived.csv")
     real = gpd.GeoSeries(gpd.points_from_xy(df["Longitude"], df["Latitude"]), crs=4326)
     real = real.to_crs(27700)
     rng = np.random.default_rng(7)
@@ -136,9 +128,7 @@ def main() -> None:
         f"{result['ratio_peer_over_ours']:7.1f} {target:7.0f} {ok!s:>5}"
     )
     print(f"* peer extrapolated from {sub:,} points ({peer['seconds_subset']:.2f} s measured)")
-    out = HERE / "results" / f"{TOPIC}.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, indent=2) + "\n")
+    write_results(TOPIC, result)
 
 
 if __name__ == "__main__":

@@ -13,15 +13,14 @@ Run: ``.venv/bin/python benchmarks/bench_emerging.py [--quick]``; writes
 from __future__ import annotations
 
 import argparse
-import json
 import platform
 import time
 import warnings
-from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+from _harness import write_results
 from shapely import box
 
 from hotspots.trend import SpaceTimeCube, emerging_hotspots, space_time_cube
@@ -123,10 +122,7 @@ def main() -> None:
         "python": platform.python_version(),
         "machine": platform.machine(),
     }
-    path = Path(__file__).resolve().parent / "results" / "emerging.json"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(result, indent=2) + "\n")
-    print(f"wrote {path}")
+    write_results("emerging", result)
 
 
 if __name__ == "__main__":

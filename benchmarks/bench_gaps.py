@@ -22,24 +22,21 @@ timed separately, as a notebook pays that once).
 from __future__ import annotations
 
 import argparse
-import json
 import platform
-import sys
 import time
 import warnings
-from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
 import networkx as nx
 import numpy as np
+from _harness import write_results
 
 from hotspots import _routing
 from hotspots.grid import hex_grid
 from hotspots.provision import hotspot_gaps
 from hotspots.synthetic import synthetic_town
 
-RESULTS = Path(__file__).resolve().parent / "results" / "gaps.json"
 MINUTES = 15.0
 
 
@@ -124,22 +121,17 @@ def main(argv: list[str] | None = None) -> int:
         f"ratio {peer_s / ours_s:.1f}x; gaps {len(gaps):,} vs {len(ref):,} "
         f"(Jaccard {agree:.3f}); target < 5 s: {'PASS' if row['pass'] else 'FAIL'}"
     )
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(
-        json.dumps(
-            {
-                "quick": args.quick,
-                "nodes": len(G),
-                "edges": G.number_of_edges(),
-                "python": sys.version.split()[0],
-                "machine": platform.machine(),
-                "cases": [row],
-            },
-            indent=2,
-            default=float,
-        )
+    write_results(
+        "gaps",
+        {
+            "quick": args.quick,
+            "nodes": len(G),
+            "edges": G.number_of_edges(),
+            "python": platform.python_version(),
+            "machine": platform.machine(),
+            "cases": [row],
+        },
     )
-    print(f"wrote {RESULTS}")
     return 0
 
 

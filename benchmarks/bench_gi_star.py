@@ -20,10 +20,8 @@ import resource
 import subprocess
 import sys
 import time
-from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-RESULTS = HERE / "results" / "gi_star.json"
+from _harness import write_results
 
 # Both fresh-process scripts build the same cells: a hex grid over a square whose side is
 # chosen for ~N cells of 100 m, with seeded Poisson counts.
@@ -178,9 +176,7 @@ def main() -> None:
         "their CPU is not in esda's cpu_s). hotspots runs on one core. Warm esda timing scaled linearly from esda_permutations_run when it "
         "differs from permutations. Machine shared and noisy; rely on ratios.",
     }
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(result, indent=2))
-    print(f"wrote {RESULTS}")
+    write_results("gi_star", result)
 
 
 if __name__ == "__main__":

@@ -45,12 +45,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from _harness import DATA_DIR, write_results
 
-DATA = Path(
-    os.environ.get("HOTSPOTS_DATA_DIR", Path(__file__).resolve().parents[2] / "shared" / "data")
-)
-SOURCE = DATA / "crime" / "medway_street_crime_2018-06_derived.csv"
-RESULTS = Path(__file__).resolve().parent / "results" / "national.json"
+SOURCE = DATA_DIR / "crime" / "medway_street_crime_2018-06_derived.csv"
 DASK_TARGET_MB = 6 * 1024.0
 GI_TARGET_MB = 8 * 1024.0
 MEMORY_LIMIT_MB = 20 * 1024.0
@@ -446,8 +443,7 @@ def main() -> None:
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(results, indent=2, default=str))
+    write_results("national", results)
     print()
     print(f"{'case':<34}{'rows/cells':>12}{'time s':>9}{'peak MB':>10}{'target MB':>11}  result")
     d = results["dask"]

@@ -21,24 +21,20 @@ Cases (on a synthetic town of ~100k nodes with 100 services; ``--quick`` uses ~1
 from __future__ import annotations
 
 import argparse
-import json
 import platform
-import sys
 import time
 import warnings
-from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
 import networkx as nx
 import numpy as np
 import shapely
+from _harness import write_results
 
 from hotspots import _routing
 from hotspots.reach import isochrones, travel_times
 from hotspots.synthetic import synthetic_town
-
-RESULTS = Path(__file__).resolve().parent / "results" / "reach.json"
 
 
 def _timed(fn: Any) -> tuple[float, Any]:
@@ -190,23 +186,18 @@ def main(argv: list[str] | None = None) -> int:
             f"{'-' if r['pass'] is None else 'PASS' if r['pass'] else 'FAIL'}"
         )
     print(f"(isochrone peer ran on {k} services and was extrapolated linearly)")
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(
-        json.dumps(
-            {
-                "quick": args.quick,
-                "nodes": len(G),
-                "edges": G.number_of_edges(),
-                "services": n_services,
-                "python": sys.version.split()[0],
-                "machine": platform.machine(),
-                "cases": rows,
-            },
-            indent=2,
-            default=float,
-        )
+    write_results(
+        "reach",
+        {
+            "quick": args.quick,
+            "nodes": len(G),
+            "edges": G.number_of_edges(),
+            "services": n_services,
+            "python": platform.python_version(),
+            "machine": platform.machine(),
+            "cases": rows,
+        },
     )
-    print(f"wrote {RESULTS}")
     return 0
 
 

@@ -33,14 +33,12 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from _harness import DATA_DIR, write_results
 
 RATIO_TARGET = 1.5
 TIME_TARGET_S = 10.0
 MEMORY_TARGET_MB = 2048.0
-DATA = Path(
-    os.environ.get("HOTSPOTS_DATA_DIR", Path(__file__).resolve().parents[2] / "shared" / "data")
-)
-SOURCE = DATA / "crime" / "medway_street_crime_2018-06_derived.csv"
+SOURCE = DATA_DIR / "crime" / "medway_street_crime_2018-06_derived.csv"
 
 
 def make_folder(root: Path, n_files: int, rows: int, seed: int = 0) -> int:
@@ -189,10 +187,7 @@ def main() -> None:
         f"{m['ours_peak_mb'] / m['peer_peak_mb']:>8.2f}{'< 2048 MB':>14}  "
         f"{'pass' if m['ours_peak_mb'] < MEMORY_TARGET_MB else 'FAIL'}"
     )
-    out = Path(__file__).parent / "results" / "read_police_csv.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(results, indent=2) + "\n")
-    print(f"wrote {out}")
+    write_results("read_police_csv", results)
 
 
 if __name__ == "__main__":

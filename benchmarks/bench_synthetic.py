@@ -18,13 +18,11 @@ from __future__ import annotations
 import argparse
 import json
 import time
-from pathlib import Path
 from typing import Any
 
 import numpy as np
-from _harness import peak_mb, run_child
+from _harness import peak_mb, run_child, write_results
 
-HERE = Path(__file__).resolve().parent
 TOPIC = "synthetic"
 
 
@@ -100,9 +98,7 @@ def main() -> None:
         f"{ratio:6.2f} {ours['peak_mb']:8.0f} {ok!s:>5}"
     )
     print(f"target: {result['target']}")
-    out = HERE / "results" / f"{TOPIC}.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, indent=2) + "\n")
+    write_results(TOPIC, result)
 
 
 if __name__ == "__main__":
