@@ -35,6 +35,22 @@ def data_dir() -> Path:
     return path
 
 
+@pytest.fixture(scope="session")
+def medway_crime(data_dir: Path) -> Any:
+    """A month of Medway street crime (the derived police.uk CSV) read with plain pandas,
+    independently of the library's loaders: every column as published, plus
+    ``crime_type`` and ``month``, in British National Grid. Shared: copy before changing."""
+    import geopandas as gpd
+    import pandas as pd
+
+    df = pd.read_csv(data_dir / "crime" / "medway_street_crime_2018-06_derived.csv")
+    return gpd.GeoDataFrame(
+        df.assign(crime_type=df["Crime type"], month=df["Month"]),
+        geometry=gpd.points_from_xy(df["Longitude"], df["Latitude"]),
+        crs=4326,
+    ).to_crs(27700)
+
+
 @pytest.fixture(autouse=True)
 def _isolated_cache(
     tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch

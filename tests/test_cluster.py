@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -18,13 +16,8 @@ BNG = 27700
 
 
 @pytest.fixture(scope="module")
-def crime(data_dir: Path) -> gpd.GeoDataFrame:
-    df = pd.read_csv(data_dir / "crime" / "medway_street_crime_2018-06_derived.csv")
-    gdf = gpd.GeoDataFrame(
-        df.rename(columns={"Crime type": "crime_type", "Month": "month"}),
-        geometry=gpd.points_from_xy(df["Longitude"], df["Latitude"]),
-        crs=4326,
-    ).to_crs(BNG)
+def crime(medway_crime: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    gdf = medway_crime.copy()
     gdf.index = pd.RangeIndex(1000, 1000 + len(gdf))  # non-default index on purpose
     return gdf
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 import warnings
-from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -112,14 +111,8 @@ def test_supplied_hex_grid_uses_cell_centres() -> None:
         kde(pts, cell_size=100, bandwidth=400, grid=g, method="binned")
 
 
-def test_real_medway_violence_kde(data_dir: Path) -> None:
-    import pandas as pd
-
-    df = pd.read_csv(data_dir / "crime" / "medway_street_crime_2018-06_derived.csv")
-    df = df[df["Crime type"] == "Violence and sexual offences"]
-    pts = gpd.GeoDataFrame(
-        geometry=gpd.points_from_xy(df["Longitude"], df["Latitude"]), crs=4326
-    ).to_crs(BNG)
+def test_real_medway_violence_kde(medway_crime: gpd.GeoDataFrame) -> None:
+    pts = medway_crime.loc[medway_crime["crime_type"] == "Violence and sexual offences"]
     surf = kde(pts, cell_size=100)
     assert (surf["density"] * 0.01).sum() == pytest.approx(len(pts), rel=0.01)
     # independent brute force: every point against every cell centre

@@ -126,13 +126,8 @@ def test_backtest_synthetic_town_finds_planted_spots(town_backtest: tuple) -> No
         assert top.intersects(geom).any()
 
 
-def test_backtest_single_month_medway_fails_clearly(data_dir) -> None:  # type: ignore[no-untyped-def]
-    df = pd.read_csv(data_dir / "crime" / "medway_street_crime_2018-06_derived.csv")
-    inc = gpd.GeoDataFrame(
-        {"month": df["Month"]},
-        geometry=gpd.points_from_xy(df["Longitude"], df["Latitude"]),
-        crs=4326,
-    ).to_crs(27700)
+def test_backtest_single_month_medway_fails_clearly(medway_crime) -> None:  # type: ignore[no-untyped-def]
+    inc = medway_crime[["month", "geometry"]]
     x0, y0, x1, y1 = inc.total_bounds
     cells = _square_cells(x0, y0, x1, y1, 250.0)
     with pytest.raises(DataError, match=r"at least train_months \+ test_months = 4 months"):
@@ -141,14 +136,11 @@ def test_backtest_single_month_medway_fails_clearly(data_dir) -> None:  # type: 
         backtest(inc, cells, train_months=1, test_months=1)
 
 
-def test_single_month_within_month_split_medway(data_dir) -> None:  # type: ignore[no-untyped-def]
+def test_single_month_within_month_split_medway(medway_crime) -> None:  # type: ignore[no-untyped-def]
     """One month cannot test a forecast; it can show how concentrated crime is and how
     stable that concentration is between two random halves of the same month (an upper
     bound on predictability, not a forecast)."""
-    df = pd.read_csv(data_dir / "crime" / "medway_street_crime_2018-06_derived.csv")
-    inc = gpd.GeoDataFrame(
-        geometry=gpd.points_from_xy(df["Longitude"], df["Latitude"]), crs=4326
-    ).to_crs(27700)
+    inc = medway_crime[["geometry"]]
     assert len(inc) == 3387
     x0, y0, x1, y1 = inc.total_bounds
     cells = _square_cells(x0, y0, x1, y1, 250.0)

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
-import pandas as pd
 import pytest
 import shapely
 from shapely.geometry import Point, box
@@ -42,17 +41,6 @@ def _random_points(
 @pytest.fixture(scope="module")
 def medway_boundary(data_dir: Path) -> gpd.GeoDataFrame:
     return gpd.read_file(data_dir / "boundaries" / "medway_boundary.geojson").to_crs(BNG)
-
-
-@pytest.fixture(scope="module")
-def medway_crime(data_dir: Path) -> gpd.GeoDataFrame:
-    df = pd.read_csv(data_dir / "crime" / "medway_street_crime_2018-06_derived.csv")
-    gdf = gpd.GeoDataFrame(
-        df.rename(columns={"Crime type": "crime_type", "Month": "month"}),
-        geometry=gpd.points_from_xy(df["Longitude"], df["Latitude"]),
-        crs=4326,
-    )
-    return gdf.to_crs(BNG)
 
 
 # ------------------------------------------------------------------ grid geometry

@@ -369,19 +369,16 @@ def test_planted_hotspot_recovery(seed: int) -> None:
 
 
 # ---------------------------------------------------------------------- real data
-def _medway_violence(data_dir: Path) -> gpd.GeoDataFrame:
-    df = pd.read_csv(data_dir / "crime" / "medway_street_crime_2018-06_derived.csv")
-    pts = gpd.GeoDataFrame(
-        df, geometry=gpd.points_from_xy(df["Longitude"], df["Latitude"]), crs=4326
-    ).to_crs(27700)
-    return pts[pts["Crime type"] == "Violence and sexual offences"]
+@pytest.fixture(scope="module")
+def medway_violence(medway_crime: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    return medway_crime[medway_crime["crime_type"] == "Violence and sexual offences"]
 
 
 @pytest.mark.realdata
-def test_medway_lsoa_queen_vs_esda(data_dir: Path) -> None:
+def test_medway_lsoa_queen_vs_esda(data_dir: Path, medway_violence: gpd.GeoDataFrame) -> None:
     from hotspots import grid
 
-    v = _medway_violence(data_dir)
+    v = medway_violence
     lsoa = gpd.read_file(data_dir / "boundaries" / "medway_lsoa_2011.geojson").to_crs(27700)
     cells = grid.count_points(v, lsoa)
     assert cells["count"].sum() == len(v) == 1230
@@ -407,10 +404,10 @@ def test_medway_lsoa_queen_vs_esda(data_dir: Path) -> None:
 
 
 @pytest.mark.realdata
-def test_medway_hex_250(data_dir: Path) -> None:
+def test_medway_hex_250(data_dir: Path, medway_violence: gpd.GeoDataFrame) -> None:
     from hotspots import grid
 
-    v = _medway_violence(data_dir)
+    v = medway_violence
     boundary = gpd.read_file(data_dir / "boundaries" / "medway_boundary.geojson").to_crs(27700)
     cells = grid.count_points(v, grid.hex_grid(boundary, cell_size=250))
     assert cells["count"].sum() == 1230

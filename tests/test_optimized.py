@@ -7,7 +7,6 @@ from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
-import pandas as pd
 import pytest
 from shapely.geometry import Point, box
 
@@ -107,12 +106,8 @@ def test_optimized_reports_points_outside_area() -> None:
 
 @pytest.mark.slow
 @pytest.mark.realdata
-def test_optimized_medway(data_dir: Path) -> None:
-    df = pd.read_csv(data_dir / "crime" / "medway_street_crime_2018-06_derived.csv")
-    pts = gpd.GeoDataFrame(
-        df, geometry=gpd.points_from_xy(df["Longitude"], df["Latitude"]), crs=4326
-    ).to_crs(27700)
-    v = pts[pts["Crime type"] == "Violence and sexual offences"]
+def test_optimized_medway(data_dir: Path, medway_crime: gpd.GeoDataFrame) -> None:
+    v = medway_crime[medway_crime["crime_type"] == "Violence and sexual offences"]
     boundary = gpd.read_file(data_dir / "boundaries" / "medway_boundary.geojson").to_crs(27700)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", HotspotsWarning)
