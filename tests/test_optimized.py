@@ -12,9 +12,10 @@ from shapely.geometry import Point, box
 
 from hotspots import CRSError, DataError, HotspotsWarning
 from hotspots._weights import distance_band_weights
-from hotspots.hotspot import (
-    _first_peak,
-    _global_moran_z,
+from hotspots.optimized import (
+    fallback_distance,
+    first_peak,
+    global_moran,
     incremental_autocorrelation,
     optimized_hotspots,
 )
@@ -31,26 +32,57 @@ def _clustered_points(seed: int = 0, n_bg: int = 600, n_hot: int = 300) -> gpd.G
     return gpd.GeoDataFrame(geometry=gpd.points_from_xy(xy[:, 0], xy[:, 1]), crs=27700)
 
 
-def test_global_moran_matches_esda() -> None:
+def test_global_moran_matches_esda_randomisation() -> None:
     rng = np.random.default_rng(2)
     xy = rng.random((300, 2)) * 1000
-    y = rng.poisson(2, 300).astype(float) + (xy[:, 0] > 700) * 3
+    y = rng.poisson(0.7, 300).astype(float) + (xy[:, 0] > 700) * 3  # skewed counts
     W = distance_band_weights(xy, 120)
-    i, z = _global_moran_z(y, W)
+    i, z = global_moran(y, W)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         w = libpysal.weights.WSP(W).to_W(silence_warnings=True)
         m = esda.Moran(y, w, transformation="r", permutations=0)
     assert i == pytest.approx(m.I, abs=1e-10)
-    assert z == pytest.approx(m.z_norm, abs=1e-8)
+    assert z == pytest.approx(m.z_rand, abs=1e-8)
+    assert abs(m.z_rand - m.z_norm) > 1e-3  # the two variances differ on these counts
     curve = incremental_autocorrelation(xy, y, np.array([120.0, 200.0]))
-    assert curve[0, 1] == pytest.approx(m.z_norm, abs=1e-8)
+    assert curve[0, 1] == pytest.approx(m.z_rand, abs=1e-8)
 
 
-def test_first_peak() -> None:
-    assert _first_peak(np.array([1.0, 2.5, 3.0, 2.8, 4.0])) == 2
-    assert _first_peak(np.array([1.0, 2.0, 3.0, 4.0])) is None  # rising: no peak
-    assert _first_peak(np.array([1.0, 1.5, 1.2])) is None  # peak not significant
+def test_first_peak_rules() -> None:
+    assert first_peak(np.array([1.0, 2.5, 3.0, 2.8, 4.0])) == 2
+    assert first_peak(np.array([1.0, 2.0, 3.0, 4.0])) is None  # rising: no peak
+    assert first_peak(np.array([1.0, 1.5, 1.2])) is None  # peak not significant
+    # 1.65 (90 %) is the threshold, not 1.96
+    assert first_peak(np.array([1.0, 1.8, 1.2])) == 1
+    assert first_peak(np.array([1.0, 1.6, 1.2])) is None
+    # the first band is a peak only when a shorter band shows it is one
+    falling = np.array([3.0, 2.0, 1.0])
+    assert first_peak(falling) is None
+    assert first_peak(falling, z_before=3.5) is None
+    assert first_peak(falling, z_before=2.5) == 0
+
+
+def _kth_neighbour_mean(xy: np.ndarray, k: int) -> float:
+    dist = np.hypot(xy[:, None, 0] - xy[None, :, 0], xy[:, None, 1] - xy[None, :, 1])
+    return float(np.sort(dist, axis=1)[:, k].mean())  # column 0 is the point itself
+
+
+def test_fallback_distance_uses_int_five_percent_neighbours() -> None:
+    rng = np.random.default_rng(4)
+    xy = rng.random((259, 2)) * 1000
+    d, info = fallback_distance(xy)
+    assert info["k"] == 12  # int(0.05 * 259) = int(12.95), not round() = 13
+    assert d == pytest.approx(_kth_neighbour_mean(xy, 12))
+    assert not info["capped_at_standard_distance"]
+
+
+def test_fallback_distance_capped_at_standard_distance() -> None:
+    # equilateral triangle of side 1: the 2nd nearest neighbour is 1 away, the standard
+    # distance (root mean square distance to the centre) is the circumradius 1/sqrt(3)
+    tri = np.array([[0.0, 0.0], [1.0, 0.0], [0.5, np.sqrt(3) / 2]])
+    d, info = fallback_distance(tri, k=2)
+    assert d == pytest.approx(1 / np.sqrt(3)) and info["capped_at_standard_distance"]
 
 
 def test_optimized_finds_planted_cluster() -> None:
@@ -123,3 +155,41 @@ def test_optimized_medway(data_dir: Path, medway_crime: gpd.GeoDataFrame) -> Non
         assert 100 <= dec["scale of analysis"]["distance_m"] <= 3000
         assert (res["gi_bin"] == 3).sum() >= 5
         assert res["count"].sum() <= 1230
+
+
+def test_cell_size_is_the_larger_of_spacing_and_extent_rule() -> None:
+    pts = _clustered_points()
+    xy = np.unique(pts.get_coordinates().to_numpy(), axis=0)
+    dist = np.hypot(xy[:, None, 0] - xy[None, :, 0], xy[:, None, 1] - xy[None, :, 1])
+    np.fill_diagonal(dist, np.inf)
+    nn = dist.min(axis=1)
+    core = nn <= nn.mean() + 3 * nn.std()
+    extent = max(np.ptp(xy[core, 0]), np.ptp(xy[core, 1])) / 100
+    mean_nn = nn[core].mean()
+    assert abs(mean_nn - extent) > 5  # the two rules disagree here, so max() matters
+    out = optimized_hotspots(pts, permutations=0)
+    dec = {d["step"]: d for d in out.attrs["hotspots"]["decisions"]}
+    assert dec["cell size"]["cell_size_m"] == round(max(mean_nn, extent))
+
+
+def test_no_peak_falls_back_to_five_percent_neighbours() -> None:
+    rng = np.random.default_rng(11)
+    xy = rng.random((1500, 2)) * 3000 + np.array([550_000, 160_000])  # no pattern
+    pts = gpd.GeoDataFrame(geometry=gpd.points_from_xy(xy[:, 0], xy[:, 1]), crs=27700)
+    out = optimized_hotspots(pts, permutations=0)
+    dec = {d["step"]: d for d in out.attrs["hotspots"]["decisions"]}["scale of analysis"]
+    assert dec["moran_z"] == "randomisation"
+    zs = [c["z"] for c in dec["curve"]]
+    if "peak_z" in dec:  # a chance peak: it must satisfy the documented rule
+        assert dec["peak_z"] > 1.65
+    else:
+        cxy = out.geometry.centroid.get_coordinates().to_numpy()
+        k = int(0.05 * len(out))
+        assert dec["k"] == k
+        assert dec["distance_m"] == pytest.approx(_kth_neighbour_mean(cxy, k), abs=0.05)
+        assert not any(
+            zs[b] > 1.65 and zs[b] > zs[b - 1] and zs[b] > zs[b + 1] for b in range(1, len(zs) - 1)
+        )
+    assert out.attrs["hotspots"]["parameters"]["distance"] == pytest.approx(
+        dec["distance_m"], abs=0.05
+    )

@@ -29,6 +29,8 @@ import numpy as np
 import pandas as pd
 
 from ._errors import DataError, HotspotsWarning
+from ._forecast import METHODS
+from ._months import describe_runs
 from ._provenance import record
 from ._validate import (
     require_columns,
@@ -39,8 +41,6 @@ from ._validate import (
 )
 
 __all__ = ["backtest", "backtest_summary", "hit_rate", "pai", "pei", "rri"]
-
-METHODS = ("last_period", "kde", "gi_star", "prospective")
 
 
 def _arrays(
@@ -172,47 +172,6 @@ def rri(
 
 
 # ----------------------------------------------------------------------------- backtest
-def _pairs_within(
-    src: np.ndarray, targets: np.ndarray, radius: float
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(source index, target index, distance) of every pair closer than ``radius``."""
-    from scipy.spatial import cKDTree
-
-    if len(src) == 0:
-        return np.zeros(0, int), np.zeros(0, int), np.zeros(0)
-    hits = cKDTree(targets).query_ball_point(src, r=radius)
-    lens = np.fromiter((len(h) for h in hits), dtype=int, count=len(hits))
-    rows = np.repeat(np.arange(len(src)), lens)
-    cols = np.concatenate([np.asarray(h, dtype=int) for h in hits]) if rows.size else rows
-    dist = np.hypot(*(src[rows] - targets[cols]).T) if rows.size else np.zeros(0)
-    return rows, cols, dist
-
-
-def _quartic(src: np.ndarray, targets: np.ndarray, bandwidth: float) -> np.ndarray:
-    """Quartic kernel density (per square metre) of ``src`` points at ``targets``."""
-    _, cols, dist = _pairs_within(src, targets, bandwidth)
-    k = 3.0 / (np.pi * bandwidth**2) * (1.0 - (dist / bandwidth) ** 2) ** 2
-    return np.bincount(cols, weights=k, minlength=len(targets))
-
-
-def _prospective(
-    src: np.ndarray, weeks: np.ndarray, targets: np.ndarray, bandwidth: float, width: float
-) -> np.ndarray:
-    """Bowers et al. (2004) weights: 1/(1 + weeks) * 1/(1 + distance in cell widths)."""
-    rows, cols, dist = _pairs_within(src, targets, bandwidth)
-    w = 1.0 / (1.0 + np.maximum(weeks[rows], 0.0)) / (1.0 + dist / width)
-    return np.bincount(cols, weights=w, minlength=len(targets))
-
-
-def _arcgis_bandwidth(xy: np.ndarray) -> float:
-    """ArcGIS Kernel Density default search radius: 0.9 min(SD, sqrt(1/ln 2) Dm) n^-0.2."""
-    n = len(xy)
-    d2 = ((xy - xy.mean(axis=0)) ** 2).sum(axis=1)  # from the mean centre
-    sd = float(np.sqrt(d2.mean()))
-    dm = float(np.median(np.sqrt(d2)))
-    return float(0.9 * min(sd, np.sqrt(1.0 / np.log(2.0)) * dm) * n**-0.2)
-
-
 def backtest(
     incidents: Any,
     cells: Any,
@@ -222,29 +181,39 @@ def backtest(
     test_months: int = 1,
     coverage: Sequence[float] = (0.01, 0.05, 0.1),
     prospective_bandwidth: float = 400.0,
+    months: Sequence[Any] | None = None,
     seed: int = 0,
 ) -> pd.DataFrame:
     """Rolling, month-by-month test of hotspot methods as forecasts.
 
     For each test window (``test_months`` months, rolled on by one month) every method is
-    fitted on the ``train_months`` months before it and scored against the test counts:
+    fitted on the ``train_months`` months before it and scored against the test counts;
+    the methods and their rules are those of :func:`hotspots.forecast.forecast_cells`
+    (``"last_period"``, ``"kde"``, ``"gi_star"``, ``"prospective"``). Incidents are
+    assigned to cells with :func:`hotspots.grid.assign_points`.
 
-    * ``"last_period"``: incident counts per cell over the training months.
-    * ``"kde"``: quartic kernel density of the training points at each cell's centroid,
-      bandwidth by ArcGIS's default rule (at least one cell width).
-    * ``"gi_star"``: analytic Gi* z of the training counts (binary distance weights,
-      self included, 1.5x the median cell spacing).
-    * ``"prospective"``: Bowers, Johnson & Pease (2004): each training incident adds
-      ``1/(1 + weeks) * 1/(1 + d)`` to every cell centre within
-      ``prospective_bandwidth`` metres, ``weeks`` from the middle of its month to the
-      start of the test window, ``d`` the distance in cell widths.
+    Months without data are never used, neither as training nor as test months: a
+    window is scored only when all its ``train_months + test_months`` months have data.
+    Test months skipped because a training month is missing are named in a
+    ``HotspotsWarning`` and in ``attrs["hotspots"]["skipped_test_months"]``.
 
     Parameters
     ----------
     incidents : GeoDataFrame
-        Points with a ``month`` column ("YYYY-MM" or other month text), same CRS as cells.
+        Points with a ``month`` column (``Period[M]`` or "YYYY-MM" text), same CRS as cells.
     cells : GeoDataFrame
         Projected polygons (a grid) to score on.
+    methods : sequence of str
+        Methods to compare.
+    train_months, test_months : int
+        Window lengths in months.
+    coverage : sequence of float
+        Shares of the area at which hit rate, PAI and PEI are measured.
+    prospective_bandwidth : float, default 400
+        Radius of the prospective method in metres.
+    months : list of month-like, optional
+        The months the data cover, including months with no incidents (e.g. the months
+        a loader read). Without it a month has data when it has an incident.
     seed : int
         Recorded; the methods here are deterministic.
 
@@ -257,9 +226,10 @@ def backtest(
     Raises
     ------
     DataError
-        Fewer than ``train_months + test_months`` months in the data, or unknown methods.
+        Fewer than ``train_months + test_months`` months in the data, no window whose
+        months all have data, or unknown methods.
     """
-    from .trend import _gi_star_z, _months_of, _spatial_weights
+    from ._forecast import month_counts, score, windows
 
     incidents = require_geodataframe(incidents, "incidents")
     cells = require_geodataframe(cells, "cells")
@@ -273,8 +243,8 @@ def backtest(
         raise DataError(f"unknown method(s) {bad}; choose from {list(METHODS)}.")
     if train_months < 1 or test_months < 1:
         raise DataError("train_months and test_months must be at least 1.")
-    months = _months_of(incidents["month"], "incidents column 'month'")
-    span = pd.period_range(months.min(), months.max(), freq="M")
+    mc = month_counts(incidents, cells, months=months)
+    span = mc.span
     need = train_months + test_months
     if len(span) < need:
         raise DataError(
@@ -282,64 +252,46 @@ def backtest(
             f"incidents; the data cover {len(span)} ({span[0]} to {span[-1]}). Load more "
             "months, or reduce train_months/test_months."
         )
-    import geopandas as gpd
-
-    poly = gpd.GeoDataFrame({"_pos": np.arange(len(cells))}, geometry=cells.geometry.to_numpy())
-    pts = gpd.GeoDataFrame(geometry=incidents.geometry.to_numpy(), crs=cells.crs)
-    joined = gpd.sjoin(pts, poly.set_crs(cells.crs), how="left", predicate="intersects")
-    pos = joined[~joined.index.duplicated(keep="first")].sort_index()["_pos"].to_numpy(float)
-    inside = ~np.isnan(pos)
-    if (~inside).any():
+    starts, skipped = windows(mc, train_months, test_months)
+    if not starts:
+        raise DataError(
+            f"no {need} consecutive months with data for a backtest (months with data: "
+            f"{describe_runs(span[mc.present])}). A missing month is not a month of zero "
+            "crime; reduce train_months/test_months or load the missing months."
+        )
+    if skipped:
         warnings.warn(
-            f"{int((~inside).sum())} incidents fall outside every cell; they are not scored.",
+            f"test month(s) {skipped} skipped: a month in their {train_months}-month "
+            "training window has no data.",
             HotspotsWarning,
             stacklevel=2,
         )
-    m_idx = months.asi8 - span[0].ordinal
-    pos_i = np.where(inside, pos, 0).astype(int)
-    counts = np.zeros((len(cells), len(span)))
-    np.add.at(counts, (pos_i[inside], m_idx[inside]), 1.0)
-    area = cells.geometry.area.to_numpy()
-    width = float(np.sqrt(np.median(area)))
-    cxy = np.column_stack([cells.geometry.centroid.x, cells.geometry.centroid.y])
-    pxy = np.column_stack([incidents.geometry.x, incidents.geometry.y])
-    W = _spatial_weights(cells, neighbours="distance", distance=None, k=None)
+    area = mc.cell_area
     rows: list[dict[str, Any]] = []
-    for t0 in range(train_months, len(span) - test_months + 1):
-        train = slice(t0 - train_months, t0)
-        test = counts[:, t0 : t0 + test_months].sum(axis=1)
-        train_counts = counts[:, train].sum(axis=1)
-        in_train = inside & (m_idx >= t0 - train_months) & (m_idx < t0)
+    for t0 in starts:
+        test = mc.counts[:, t0 : t0 + test_months].sum(axis=1)
+        n_train = int(mc.counts[:, t0 - train_months : t0].sum())
         for method in methods:
-            if method == "last_period":
-                score = train_counts
-            elif method == "kde":
-                xy = pxy[in_train]
-                bw = max(_arcgis_bandwidth(xy), width) if len(xy) > 1 else width
-                score = _quartic(xy, cxy, bw)
-            elif method == "gi_star":
-                score = _gi_star_z(train_counts, W)
-            else:
-                weeks = (t0 - m_idx[in_train] - 0.5) * (365.25 / 12 / 7)
-                score = _prospective(pxy[in_train], weeks, cxy, prospective_bandwidth, width)
+            s = score(method, mc, t0, train_months, prospective_bandwidth=prospective_bandwidth)
             for cov in coverage:
-                hr = hit_rate(score, test, coverage=cov, cell_area=area)
+                hr = hit_rate(s, test, coverage=cov, cell_area=area)
                 rows.append({
                     "test_month": str(span[t0]),
                     "method": method,
                     "coverage": float(cov),
                     "hit_rate": hr,
                     "pai": hr / cov,
-                    "pei": pei(score, test, coverage=cov, cell_area=area),
+                    "pei": pei(s, test, coverage=cov, cell_area=area),
                     "n_test": int(test.sum()),
-                    "n_train": int(train_counts.sum()),
+                    "n_train": n_train,
                 })  # fmt: skip
     table = pd.DataFrame(rows)
     params = {"methods": list(methods), "train_months": train_months,
               "test_months": test_months, "coverage": list(coverage),
               "prospective_bandwidth": prospective_bandwidth}  # fmt: skip
     record(table, method="rolling hotspot backtest", parameters=params, seed=seed,
-           inherit=incidents)  # fmt: skip
+           inherit=incidents, skipped_test_months=skipped,
+           months_with_data=describe_runs(span[mc.present]))  # fmt: skip
     return table
 
 

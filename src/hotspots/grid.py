@@ -53,6 +53,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "MAX_CELLS",
+    "assign_points",
     "cell_ids",
     "cells_from_index",
     "count_points",
@@ -476,6 +477,67 @@ def _assign_general(xy: np.ndarray, polygons: Any) -> np.ndarray:
     return pos
 
 
+def _positions(pts: Any, polys: Any) -> tuple[np.ndarray, str]:
+    """Row position in ``polys`` of the cell holding each point (-1: none) and the rule."""
+    import shapely
+
+    spec = _grid_spec(polys)
+    if spec is not None:
+        require_projected(polys, "polygons")
+    n = len(pts)
+    geoms = pts.geometry.to_numpy()
+    xy = shapely.get_coordinates(geoms)
+    # all Points and one coordinate pair each <=> no missing/empty/other geometry
+    # (a fast check on a million rows; require_points words the error otherwise)
+    if len(xy) != n or not (shapely.get_type_id(geoms) == 0).all():
+        require_points(pts, "points")
+        raise DataError("points must hold non-empty Point geometries.")
+    if spec is not None:
+        index = hex_cell_index if spec["kind"] == "hex" else square_cell_index
+        r, c = index(xy[:, 0], xy[:, 1], cell_size=spec["cell_size"], origin=spec["origin"])
+        ids = r * _ID_FACTOR + c
+        pos = pd.Index(polys["cell_id"].to_numpy()).get_indexer(ids).astype(np.int64)
+        return pos, "grid arithmetic"
+    pos = _assign_general(xy, polys) if n else np.empty(0, dtype=np.int64)
+    return pos, "first intersecting polygon in row order"
+
+
+def _check_polygons(polygons: Any) -> Any:
+    polys = require_geodataframe(polygons, "polygons")
+    require_nonempty(polys, "polygons")
+    pgeom = polys.geometry
+    bad = pgeom.isna() | pgeom.is_empty
+    if bool(bad.any()):
+        rows = list(polys.index[bad.to_numpy()][:10])
+        raise DataError(
+            f"polygons has {int(bad.sum())} missing or empty geometries (index {rows}); "
+            "drop them first."
+        )
+    return polys
+
+
+def assign_points(points: Any, polygons: Any) -> np.ndarray:
+    """Row position of the polygon (grid cell, LSOA ...) holding each point; -1 for none.
+
+    The one assignment rule of the package, used by :func:`count_points` and by the
+    space-time cube, backtests and forecasts, so a point on a shared boundary lands in
+    the same cell everywhere (see :func:`count_points` Notes for the rule).
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import box
+    >>> g = square_grid(gpd.GeoSeries([box(0, 0, 200, 100)], crs=27700), cell_size=100)
+    >>> pts = gpd.GeoDataFrame(geometry=gpd.points_from_xy([100, 250], [50, 50]), crs=27700)
+    >>> assign_points(pts, g).tolist()
+    [1, -1]
+    """
+    pts = require_geodataframe(points, "points")
+    polys = _check_polygons(polygons)
+    require_same_crs(polys, pts, ("polygons", "points"))
+    return _positions(pts, polys)[0]
+
+
 def count_points(
     points: Any,
     polygons: Any,
@@ -528,43 +590,14 @@ def count_points(
     >>> count_points(pts, g)["count"].tolist()
     [1, 2]
     """
-    import shapely
-
     pts = require_geodataframe(points, "points")
-    polys = require_geodataframe(polygons, "polygons")
-    require_nonempty(polys, "polygons")
+    polys = _check_polygons(polygons)
     require_same_crs(polys, pts, ("polygons", "points"))
-    pgeom = polys.geometry
-    bad = pgeom.isna() | pgeom.is_empty
-    if bool(bad.any()):
-        rows = list(polys.index[bad.to_numpy()][:10])
-        raise DataError(
-            f"polygons has {int(bad.sum())} missing or empty geometries (index {rows}); "
-            "drop them first."
-        )
-    spec = _grid_spec(polys)
-    if spec is not None:
-        require_projected(polys, "polygons")
     n = len(pts)
     w = require_numeric(pts, weight, "points") if weight is not None else None
     if by is not None and by not in pts.columns:
         raise DataError(f"points has no column {by!r} to split the counts by.")
-    geoms = pts.geometry.to_numpy()
-    xy = shapely.get_coordinates(geoms)
-    # all Points and one coordinate pair each <=> no missing/empty/other geometry
-    # (a fast check on a million rows; require_points words the error otherwise)
-    if len(xy) != n or not (shapely.get_type_id(geoms) == 0).all():
-        require_points(pts, "points")
-        raise DataError("points must hold non-empty Point geometries.")
-    if spec is not None:
-        index = hex_cell_index if spec["kind"] == "hex" else square_cell_index
-        r, c = index(xy[:, 0], xy[:, 1], cell_size=spec["cell_size"], origin=spec["origin"])
-        ids = r * _ID_FACTOR + c
-        pos = pd.Index(polys["cell_id"].to_numpy()).get_indexer(ids).astype(np.int64)
-        rule = "grid arithmetic"
-    else:
-        pos = _assign_general(xy, polys) if n else np.empty(0, dtype=np.int64)
-        rule = "first intersecting polygon in row order"
+    pos, rule = _positions(pts, polys)
 
     m = len(polys)
     inside = pos >= 0

@@ -1,8 +1,6 @@
-"""Tests for hotspots.trend: period comparison, space-time cube, emerging hot spots."""
+"""Tests for hotspots.spacetime: space-time cube, space-time Gi*, emerging hot spots."""
 
 from __future__ import annotations
-
-import datetime as dt
 
 import geopandas as gpd
 import numpy as np
@@ -12,10 +10,9 @@ from scipy import stats
 from shapely.geometry import Point, box
 
 from hotspots import CRSError, DataError, HotspotsWarning
-from hotspots.trend import (
+from hotspots.spacetime import (
     SpaceTimeCube,
     classify_emerging,
-    compare_periods,
     emerging_hotspots,
     mann_kendall,
     space_time_cube,
@@ -34,94 +31,6 @@ def _points(xy: list[tuple[float, float]], months: list[object]) -> gpd.GeoDataF
     return gpd.GeoDataFrame({"month": months}, geometry=[Point(p) for p in xy], crs=27700)
 
 
-# ----------------------------------------------------------------------------- compare_periods
-def test_compare_periods_exact_poisson_matches_binomtest() -> None:
-    inc = pd.DataFrame({"month": ["2024-01"] * 15 + ["2024-02"] * 30})
-    out = compare_periods(inc, before="2024-01", after="2024-02")
-    row = out.loc["overall"]
-    ref = stats.binomtest(30, 45, 0.5)
-    assert row["p_value"] == pytest.approx(ref.pvalue, rel=1e-12)
-    assert row["rate_ratio"] == pytest.approx(2.0)
-    ci = ref.proportion_ci(method="exact")
-    assert row["rr_ci_low"] == pytest.approx(ci.low / (1 - ci.low))
-    assert row["rr_ci_high"] == pytest.approx(ci.high / (1 - ci.high))
-    assert row["change"] == 15 and row["pct_change"] == pytest.approx(100.0)
-    assert row["before"] == 15 and row["after"] == 30 and not row["low_count"]
-
-
-def test_compare_periods_unequal_exposure_uses_period_lengths() -> None:
-    # 20 in two months before vs 16 in one month after: H0 share of "after" is 1/3.
-    inc = pd.DataFrame({"month": ["2024-01"] * 10 + ["2024-02"] * 10 + ["2024-03"] * 16})
-    row = compare_periods(inc, before=("2024-01", "2024-02"), after="2024-03").loc["overall"]
-    assert row["p_value"] == pytest.approx(stats.binomtest(16, 36, 1 / 3).pvalue)
-    assert row["rate_ratio"] == pytest.approx(16 / 10)
-    assert row["pct_change"] == pytest.approx(60.0)
-
-
-def test_compare_periods_zero_before_is_new_not_infinite_percent() -> None:
-    inc = pd.DataFrame({"month": ["2024-02"] * 3})
-    with pytest.warns(HotspotsWarning, match="no incidents at all"):
-        row = compare_periods(inc, before="2024-01", after="2024-02").loc["overall"]
-    assert np.isnan(row["pct_change"])
-    assert row["note"] == "new" and row["low_count"]
-    assert np.isinf(row["rate_ratio"]) and np.isinf(row["rr_ci_high"])
-    assert row["p_value"] == pytest.approx(0.25)  # 0.5**3 * 2 sides
-
-
-def test_compare_periods_mixed_month_formats() -> None:
-    months = ["2024-01", "Jan 2024", "2024-01-15", "January 2024", "2024-02", "Feb 2024"]
-    inc = pd.DataFrame({"month": months})
-    out = compare_periods(inc, before=pd.Period("2024-01", "M"), after=[dt.datetime(2024, 2, 3)])
-    assert out.loc["overall", "before"] == 4 and out.loc["overall", "after"] == 2
-
-
-@pytest.mark.parametrize("bad", ["2024-13", "not a month", "<script>", ""])
-def test_compare_periods_garbled_month_names_value(bad: str) -> None:
-    inc = pd.DataFrame({"month": ["2024-01", bad]})
-    with pytest.raises(DataError, match="cannot read"):
-        compare_periods(inc, before="2024-01", after="2024-02")
-    with pytest.raises(DataError, match="cannot read"):
-        compare_periods(pd.DataFrame({"month": ["2024-01"]}), before=bad, after="2024-02")
-
-
-def test_compare_periods_overlap_and_missing_column() -> None:
-    inc = pd.DataFrame({"month": ["2024-01"]})
-    with pytest.raises(DataError, match="overlap"):
-        compare_periods(inc, before=("2024-01", "2024-03"), after="2024-02")
-    with pytest.raises(DataError, match="missing column"):
-        compare_periods(pd.DataFrame({"x": [1]}), before="2024-01", after="2024-02")
-
-
-def test_compare_periods_by_area_with_fdr_and_overall() -> None:
-    areas = gpd.GeoDataFrame(
-        {"name": ["west", "east"]}, geometry=[box(0, 0, 100, 100), box(100, 0, 200, 100)],
-        crs=27700, index=[10, 20],
-    )  # fmt: skip
-    xy = [(50, 50)] * 12 + [(150, 50)] * 5 + [(50, 50)] * 2 + [(150, 50)] * 9 + [(500, 500)]
-    months = ["2024-01"] * 17 + ["2024-02"] * 12
-    inc = _points(xy, months)
-    before = inc.copy()
-    with pytest.warns(HotspotsWarning, match="outside every area"):
-        out = compare_periods(inc, areas, before="2024-01", after="2024-02", area_id="name")
-    pd.testing.assert_frame_equal(inc, before)
-    assert list(out.index) == [10, 20, "overall"]
-    assert out["before"].tolist() == [12, 5, 17] and out["after"].tolist() == [2, 9, 12]
-    p = [stats.binomtest(2, 14, 0.5).pvalue, stats.binomtest(9, 14, 0.5).pvalue]
-    bh = stats.false_discovery_control(p, method="bh")
-    assert out["p_fdr"].iloc[:2].to_numpy() == pytest.approx(bh)
-    assert out.loc[10, "low_count"] and out.loc[10, "note"] == "small counts"
-    assert out.crs.equals(areas.crs) and out.loc["overall", "geometry"].area == pytest.approx(2e4)
-
-
-def test_compare_periods_crs_checks() -> None:
-    areas = gpd.GeoDataFrame(geometry=[box(0, 0, 1, 1)], crs=4326)
-    inc = _points([(0.5, 0.5)], ["2024-01"]).set_crs(4326, allow_override=True)
-    with pytest.raises(CRSError):
-        compare_periods(inc, areas, before="2024-01", after="2024-02")
-    with pytest.raises(CRSError):
-        compare_periods(inc, _grid(), before="2024-01", after="2024-02")
-
-
 # ----------------------------------------------------------------------------- cube
 def test_space_time_cube_keeps_empty_periods_and_reports_outside() -> None:
     cells = _grid(2)
@@ -129,10 +38,12 @@ def test_space_time_cube_keeps_empty_periods_and_reports_outside() -> None:
         [(50, 50), (150, 50), (50, 150), (999, 999)],
         ["2024-01", "Mar 2024", "2024-03-09", "2024-01"],
     )
+    with pytest.raises(DataError, match=r"needs month\(s\) \['2024-02'\], which have no data"):
+        space_time_cube(inc, cells)
     with pytest.warns(HotspotsWarning) as rec:
-        cube = space_time_cube(inc, cells)
+        cube = space_time_cube(inc, cells, months=["2024-01", "2024-02", "2024-03"])
     text = " ".join(str(w.message) for w in rec)
-    assert "2024-02" in text and "1 incidents fall outside" in text
+    assert "1 incidents fall outside" in text
     assert list(cube.periods.astype(str)) == ["2024-01", "2024-02", "2024-03"]
     assert cube.counts.tolist() == [[1, 0, 0], [0, 0, 1], [0, 0, 1], [0, 0, 0]]
     assert cube.n_outside == 1
@@ -144,11 +55,12 @@ def test_space_time_cube_keeps_empty_periods_and_reports_outside() -> None:
 def test_space_time_cube_range_and_bad_input() -> None:
     cells = _grid(2)
     inc = _points([(50, 50), (50, 50)], ["2024-01", "2024-05"])
-    with (
-        pytest.warns(HotspotsWarning, match="dropped"),
-        pytest.warns(HotspotsWarning, match=r"\['2024-02'\] have no incidents"),
-    ):
-        cube = space_time_cube(inc, cells, start="2024-01", end="Feb 2024")  # 02 empty too
+    with pytest.raises(DataError, match=r"\['2024-02'\], which have no data"):
+        space_time_cube(inc, cells, start="2024-01", end="Feb 2024")
+    with pytest.warns(HotspotsWarning, match="dropped"):
+        cube = space_time_cube(
+            inc, cells, start="2024-01", end="Feb 2024", months=["2024-01", "2024-02", "2024-05"]
+        )
     assert cube.counts.shape == (4, 2) and cube.counts.sum() == 1
     with pytest.raises(DataError):
         space_time_cube(inc.iloc[:0], cells)
@@ -184,7 +96,8 @@ def test_space_time_gi_window_matches_direct_formula() -> None:
     cube = SpaceTimeCube(
         cells=cells, periods=pd.period_range("2024-01", periods=4, freq="M"), counts=counts
     )
-    gi = space_time_gi(cube, time_window=1, fdr=False)
+    gi = space_time_gi(cube, time_window=1, edge="truncate", fdr=False)
+    shifted = space_time_gi(cube, time_window=1, fdr=False)
     xy = np.column_stack([cells.centroid.x, cells.centroid.y])
     x = counts.reshape(-1)  # bin (cell, period)
     n = x.size
@@ -200,6 +113,11 @@ def test_space_time_gi_window_matches_direct_formula() -> None:
             w = len(nb)
             z = (x[nb].sum() - xbar * w) / (s * np.sqrt((n * w - w**2) / (n - 1)))
             assert gi.z[i, t] == pytest.approx(z)
+            if t >= 1:  # a full window: the same with either edge rule
+                assert shifted.z[i, t] == pytest.approx(z)
+    # edge="shift": period 0 uses periods 0 and 1, so it equals period 1 exactly
+    assert shifted.z[:, 0] == pytest.approx(shifted.z[:, 1])
+    assert not np.allclose(gi.z[:, 0], gi.z[:, 1])
 
 
 # ----------------------------------------------------------------------------- Mann-Kendall
