@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from shapely.geometry import box
 
-from hotspots import CRSError, DataError
+from hotspots import CRSError, DataError, HotspotsWarning
 from hotspots.evaluate import backtest, backtest_summary, hit_rate, pai, pei, rri
 
 SCORES = [9, 8, 7, 6, 5, 4, 3, 2, 1, 0]
@@ -189,3 +189,88 @@ def test_backtest_broken_input(town_backtest: tuple) -> None:
     out = backtest(mixed, cells, methods=("last_period",), coverage=(0.05,))
     ref = backtest(inc, cells, methods=("last_period",), coverage=(0.05,))
     pd.testing.assert_frame_equal(out, ref)
+
+
+# ----------------------------------------------------------------------------- bugs that matter
+def test_pei_best_selection_ranks_by_density_not_count() -> None:
+    # areas 4, 1, 1, 1, 1 (total 8), 1/8 of the area selected. The best selection is
+    # the small cell with 2 incidents (density 2), capturing 2; the big cell's 4 incidents
+    # (density 1) would give only 4 * 1/4 = 1. The map picks the big cell: it captures 1,
+    # so PEI = 1 / 2 (ranking PAI* by counts would wrongly give 1 / 1).
+    areas = [4.0, 1.0, 1.0, 1.0, 1.0]
+    actual = [4, 2, 0, 0, 0]
+    predicted = [5, 0, 0, 0, 0]
+    assert pei(predicted, actual, coverage=1 / 8, cell_area=areas) == pytest.approx(0.5)
+    assert hit_rate(predicted, actual, coverage=1 / 8, cell_area=areas) == pytest.approx(1 / 6)
+
+
+def _row_cells(n: int = 10, size: float = 100.0) -> gpd.GeoDataFrame:
+    from hotspots.grid import square_grid
+
+    return square_grid(gpd.GeoSeries([box(0, 0, n * size, size)], crs=27700), cell_size=size)
+
+
+def _incidents(rows: list[tuple[float, float, str]]) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
+        {"month": [m for _, _, m in rows]},
+        geometry=gpd.points_from_xy([x for x, _, _ in rows], [y for _, y, _ in rows]),
+        crs=27700,
+    )
+
+
+def test_backtest_never_trains_on_its_test_month() -> None:
+    # one incident a month in cell 0 for three months, then five in cell 9 in the test
+    # month: trained on the three months before it, last_period picks cell 0 (10 % of
+    # the area) and captures none of the test month's incidents.
+    rows = [(50, 50, m) for m in ("2024-01", "2024-02", "2024-03")]
+    rows += [(950, 50, "2024-04")] * 5
+    table = backtest(
+        _incidents(rows), _row_cells(), methods=["last_period"], train_months=3, coverage=[0.1]
+    )
+    assert table["test_month"].tolist() == ["2024-04"]
+    assert table["hit_rate"].tolist() == [0.0] and table["n_train"].tolist() == [3]
+    assert table["n_test"].tolist() == [5]
+
+
+def test_backtest_skips_windows_over_a_missing_month() -> None:
+    months = ["2024-01", "2024-02", "2024-03", "2024-05", "2024-06", "2024-07"]  # no April
+    rows = [(50 + 100 * i, 50, m) for i, m in enumerate(months)]
+    inc = _incidents(rows)
+    with pytest.warns(HotspotsWarning, match=r"\['2024-05', '2024-06'\] skipped"):
+        table = backtest(inc, _row_cells(), methods=["last_period"], train_months=2)
+    assert sorted(table["test_month"].unique()) == ["2024-03", "2024-07"]
+    assert table.attrs["hotspots"]["skipped_test_months"] == ["2024-05", "2024-06"]
+    # told that April was read and had no incidents, April is a real zero
+    read = [*months, "2024-04"]
+    table = backtest(inc, _row_cells(), methods=["last_period"], train_months=2, months=read)
+    assert sorted(table["test_month"].unique()) == [f"2024-{m:02d}" for m in range(3, 8)]
+    assert table.loc[table["test_month"] == "2024-04", "n_test"].unique().tolist() == [0]
+    with pytest.raises(DataError, match="no 4 consecutive months with data"):
+        backtest(inc, _row_cells(), methods=["last_period"], train_months=3)
+
+
+def test_backtest_accepts_period_months() -> None:
+    rows = [(50, 50, m) for m in ("2024-01", "2024-02", "2024-03")] + [(50, 50, "2024-04")]
+    inc = _incidents(rows)
+    as_period = inc.assign(month=pd.PeriodIndex(inc["month"], freq="M"))
+    a = backtest(inc, _row_cells(), methods=["last_period", "kde"], coverage=[0.1])
+    b = backtest(as_period, _row_cells(), methods=["last_period", "kde"], coverage=[0.1])
+    pd.testing.assert_frame_equal(a, b)
+    assert a["hit_rate"].tolist() == [1.0, 1.0]
+
+
+def test_backtest_kde_scores_with_the_quartic_kernel() -> None:
+    from hotspots.forecast import forecast_cells
+
+    # two training points 30 m apart; cells 100 m wide, so the bandwidth is the cell
+    # width (the ArcGIS rule gives far less for two points): 100 m
+    rows = [(50, 50, "2024-01"), (80, 50, "2024-01")]
+    out = forecast_cells(_incidents(rows), _row_cells(), method="kde", train_months=1)
+    h = 100.0
+    centres = np.arange(10) * 100 + 50.0
+    expected = np.zeros(10)
+    for px in (50.0, 80.0):
+        d = np.abs(centres - px)
+        expected += np.where(d < h, 3 / (np.pi * h * h) * (1 - (d / h) ** 2) ** 2, 0.0)
+    assert out["forecast_score"].to_numpy() == pytest.approx(expected, rel=1e-12)
+    assert expected[1] > 0  # cell 1's centre is 70 m from the second point

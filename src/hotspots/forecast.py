@@ -92,7 +92,8 @@ def forecast_cells(
     method : {"auto", "last_period", "kde", "gi_star", "prospective"}, default "auto"
         The scoring rule (see :func:`hotspots.evaluate.backtest`). ``"auto"`` backtests
         every method in ``methods`` with every training window in ``train_windows``
-        (those leaving at least ``min_tests`` test months) on the months before
+        (those that fit in the run of months with data just before ``month`` and leave
+        at least ``min_tests`` test months) on the months before
         ``month``, scoring each on the same test months, and takes the best mean hit rate
         at ``coverage`` (ties go to the earlier method and the shorter window).
     train_months : int, optional
@@ -161,9 +162,20 @@ def forecast_cells(
     mc.present = np.r_[mc.present, np.zeros(n_extra, dtype=bool)]
     mc.counts = np.hstack([mc.counts, np.zeros((mc.counts.shape[0], n_extra))])
     choice: pd.DataFrame | None = None
+    run = 0  # consecutive months with data just before the month forecast
+    while run < t0 and mc.present[t0 - 1 - run]:
+        run += 1
     if method == "auto":
         windows_ = [train_months] if train_months is not None else list(train_windows)
-        chosen, window, choice = _choose(mc, methods, windows_, coverage, min_tests)
+        fits = [w for w in windows_ if w <= run]
+        if not fits:
+            raise DataError(
+                f"forecasting {target}: only {run} month(s) with data run up to it, fewer "
+                f"than the shortest window {min(windows_)} (months with data: "
+                f"{describe_runs(mc.span[mc.present])}). A missing month is not a month of "
+                "zero crime: forecast a month that follows months with data."
+            )
+        chosen, window, choice = _choose(mc, methods, fits, coverage, min_tests)
     else:
         chosen, window = method, int(train_months if train_months is not None else 3)
     needed = mc.span[t0 - window : t0] if t0 - window >= 0 else mc.span[:t0]
