@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import warnings
 
 import geopandas as gpd
 import numpy as np
@@ -12,7 +13,7 @@ from scipy import stats
 from shapely.geometry import Point, box
 
 from hotspots import CRSError, DataError, HotspotsWarning
-from hotspots.periods import compare_periods
+from hotspots.periods import compare_periods, dispersion
 
 
 def _grid(n: int = 5, size: float = 100.0) -> gpd.GeoDataFrame:
@@ -114,3 +115,62 @@ def test_compare_periods_crs_checks() -> None:
         compare_periods(inc, areas, before="2024-01", after="2024-02")
     with pytest.raises(CRSError):
         compare_periods(inc, _grid(), before="2024-01", after="2024-02")
+
+
+def test_unequal_periods_show_change_per_month_with_the_rate_ratio_sign() -> None:
+    # 30 incidents over three months before (10 a month), 15 in one month after: the raw
+    # change is -15 but the rate went up by 5 a month (rate ratio 1.5)
+    inc = pd.DataFrame({"month": ["2024-01"] * 10 + ["2024-02"] * 10 + ["2024-03"] * 10
+                        + ["2024-04"] * 15})  # fmt: skip
+    row = compare_periods(inc, before=("2024-01", "2024-03"), after="2024-04").loc["overall"]
+    assert row["change"] == -15
+    assert row["before_per_month"] == pytest.approx(10.0)
+    assert row["after_per_month"] == pytest.approx(15.0)
+    assert row["change_per_month"] == pytest.approx(5.0)
+    assert row["rate_ratio"] == pytest.approx(1.5) and row["pct_change"] == pytest.approx(50.0)
+
+
+def _two_areas() -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    areas = gpd.GeoDataFrame(geometry=[box(0, 0, 100, 100), box(100, 0, 200, 100)], crs=27700)
+    # area 0: 10 before, 20 after; area 1: 10 before, 0 after
+    xy = [(50, 50)] * 30 + [(150, 50)] * 10
+    months = ["2024-01"] * 10 + ["2024-02"] * 20 + ["2024-01"] * 10
+    return areas, _points(xy, months)
+
+
+def test_dispersion_by_hand() -> None:
+    # common ratio RR = 20/20 = 1; area rates (10+20)/2 = 15 and (10+0)/2 = 5;
+    # chi-square (5^2 + 5^2)/15 + (5^2 + 5^2)/5 = 13.333 on 2 - 1 = 1 degree of freedom
+    assert dispersion([10, 10], [20, 0]) == pytest.approx(40 / 3)
+    # Poisson-like counts: exactly proportional areas give 0
+    assert dispersion([10, 20], [20, 40]) == pytest.approx(0.0)
+    assert np.isnan(dispersion([5], [7]))  # one area: no degrees of freedom
+
+
+def test_over_dispersion_warns_and_quasipoisson_allows_for_it() -> None:
+    areas, inc = _two_areas()
+    with pytest.warns(HotspotsWarning, match=r"over-dispersed \(dispersion 13.33"):
+        pois = compare_periods(inc, areas, before="2024-01", after="2024-02")
+    assert pois.attrs["hotspots"]["parameters"]["dispersion"] == pytest.approx(13.3333)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", HotspotsWarning)
+        quasi = compare_periods(inc, areas, before="2024-01", after="2024-02", test="quasipoisson")
+    # area 0: n = 30, share 1/2, z = (20 - 15) / sqrt(13.333 * 30 / 4) = 5 / 10 = 0.5
+    assert quasi.loc[0, "p_value"] == pytest.approx(2 * stats.norm.sf(0.5))
+    assert pois.loc[0, "p_value"] == pytest.approx(stats.binomtest(20, 30, 0.5).pvalue)
+    assert quasi.loc[0, "p_value"] > pois.loc[0, "p_value"]
+    assert quasi.loc[0, "rr_ci_low"] < pois.loc[0, "rr_ci_low"]
+    assert quasi.loc[0, "rr_ci_high"] > pois.loc[0, "rr_ci_high"]
+    assert quasi.attrs["hotspots"]["method"] == "quasi-Poisson rate comparison"
+    with pytest.raises(DataError, match="pass areas="):
+        compare_periods(inc, before="2024-01", after="2024-02", test="quasipoisson")
+    with pytest.raises(DataError, match="test must be one of"):
+        compare_periods(inc, areas, before="2024-01", after="2024-02", test="nb")
+
+
+def test_period_months_accepted_and_missing_months_named() -> None:
+    inc = pd.DataFrame({"month": pd.PeriodIndex(["2024-01", "2024-01", "2024-04"], freq="M")})
+    row = compare_periods(inc, before="2024-01", after="2024-04").loc["overall"]
+    assert (row["before"], row["after"]) == (2, 1)
+    with pytest.raises(DataError, match=r"\['2024-02', '2024-03'\], which have no data"):
+        compare_periods(inc, before="2024-01", after=("2024-02", "2024-04"))

@@ -303,3 +303,62 @@ def test_space_time_gi_cell_without_neighbours_is_not_significant() -> None:
         gi = space_time_gi(cube, distance=150, time_window=0, permutations=perms)
         assert np.isfinite(gi.z).all() and np.isfinite(gi.p_fdr).all()
         assert (gi.bins[9] == 0).all()
+
+
+# ----------------------------------------------------------------------------- FDR, calibration
+def _noise_cube(seed: int, n: int = 10, n_p: int = 12, lam: float = 1.0) -> SpaceTimeCube:
+    rng = np.random.default_rng(seed)
+    cells = _grid(n)
+    counts = rng.poisson(lam, size=(n * n, n_p))
+    return SpaceTimeCube(
+        cells=cells, periods=pd.period_range("2022-01", periods=n_p, freq="M"), counts=counts
+    )
+
+
+def test_space_time_gi_bins_use_benjamini_hochberg() -> None:
+    cube = _noise_cube(3)
+    raw = space_time_gi(cube, fdr=False)
+    gi = space_time_gi(cube)
+    assert gi.z == pytest.approx(raw.z) and gi.p == pytest.approx(raw.p)
+    q = stats.false_discovery_control(raw.p.T.reshape(-1), method="bh").reshape(12, 100).T
+    assert gi.p_fdr == pytest.approx(q)
+    level = np.where(q <= 0.01, 3, np.where(q <= 0.05, 2, np.where(q <= 0.10, 1, 0)))
+    np.testing.assert_array_equal(gi.bins, np.sign(raw.z).astype(int) * level)
+    # on pure noise the uncorrected bins flag many bins, the corrected ones (almost) none
+    assert (raw.bins != 0).sum() > 50 and (gi.bins != 0).sum() < (raw.bins != 0).sum() / 10
+
+
+def test_emerging_hotspots_applies_fdr_by_default() -> None:
+    cube = _noise_cube(5)
+    out = emerging_hotspots(cube)
+    raw = space_time_gi(cube, fdr=False)
+    q = stats.false_discovery_control(raw.p.T.reshape(-1), method="bh").reshape(12, 100).T
+    hot = ((q <= 0.10) & (raw.z > 0)).sum(axis=1)
+    np.testing.assert_array_equal(out["n_hot"].to_numpy(), hot)
+    assert ((raw.p <= 0.10) & (raw.z > 0)).sum() > hot.sum()  # FDR changed the answer
+    assert out.attrs["hotspots"]["parameters"]["fdr"] is True
+
+
+def test_constant_rate_hot_spot_is_rarely_intensifying() -> None:
+    # a 3x3 hot spot at 5x a background of 1 incident per cell-month, 12 months, steady:
+    # "Intensifying" must be a false alarm in at most 5 % of runs. Before the edge and
+    # autocorrelation corrections it was about 10 % (centre cell) and 7.6 % (any cell of
+    # the nine, averaged) - the full-size figures are in benchmarks/bench_emerging_calibration.py
+    runs = 100
+    rng = np.random.default_rng(12)
+    cells = _grid(10)
+    r, c = np.divmod(np.arange(100), 10)
+    hot = (abs(r - 4) <= 1) & (abs(c - 4) <= 1)
+    lam = np.where(hot, 5.0, 1.0)
+    labelled = np.zeros(100)
+    for _ in range(runs):
+        counts = rng.poisson(lam[:, None], size=(100, 12))
+        cube = SpaceTimeCube(
+            cells=cells, periods=pd.period_range("2022-01", periods=12, freq="M"), counts=counts
+        )
+        cat = emerging_hotspots(cube)["category"].to_numpy()
+        labelled += np.array([x == "Intensifying hot spot" for x in cat])
+    per_cell = labelled[hot].sum() / (runs * hot.sum())
+    centre = labelled[44] / runs
+    assert per_cell <= 0.05
+    assert centre <= 0.05 + 2 * np.sqrt(0.05 * 0.95 / runs)  # 5 % plus Monte Carlo error

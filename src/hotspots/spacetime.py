@@ -21,6 +21,7 @@ from scipy import sparse
 
 from ._cellgi import cell_weights, gi_z
 from ._errors import DataError, HotspotsWarning
+from ._fdr import gi_bins
 from ._months import months_of, months_present, require_months, to_month
 from ._provenance import record
 from ._validate import (
@@ -206,18 +207,14 @@ def space_time_cube(
 
 
 # ----------------------------------------------------------------------------- Gi*
-def _bins_from_p(z: np.ndarray, p: np.ndarray) -> np.ndarray:
-    level = np.where(p < 0.01, 3, np.where(p < 0.05, 2, np.where(p < 0.10, 1, 0)))
-    return np.asarray(np.sign(z) * level, dtype=int)
-
-
 @dataclass
 class SpaceTimeGi:
     """Gi* per bin of a space-time cube; arrays are (n_cells, n_periods).
 
     ``p`` is the two-sided p-value used (analytic, or pseudo-p with permutations),
     ``p_fdr`` its Benjamini-Hochberg adjustment (equal to ``p`` without FDR), ``bins``
-    the ArcGIS Gi_Bin (-3..3: 99/95/90% confidence) from ``p_fdr``.
+    the ArcGIS Gi_Bin (-3..3: 99/95/90% confidence) by :func:`hotspots.hotspot.gi_bins`,
+    the rule of ``gi_star`` (a bin is at level ``a`` when ``p_fdr <= a``).
     """
 
     z: np.ndarray
@@ -317,8 +314,10 @@ def space_time_gi(
         z = np.where(undefined, 0.0, z)
         p = np.where(undefined, 1.0, p)
     p_fdr = false_discovery_control(p, method="bh") if fdr else p
-    z2, p2, q2 = (a.reshape(n_p, n_c).T.copy() for a in (z, p, p_fdr))
-    return SpaceTimeGi(z=z2, p=p2, p_fdr=q2, bins=_bins_from_p(z2, q2), periods=cube.periods)
+    # the bins follow gi_star's rule (one Benjamini-Hochberg cut-off per level)
+    bins = gi_bins(z, p, fdr=fdr)
+    z2, p2, q2, b2 = (a.reshape(n_p, n_c).T.copy() for a in (z, p, p_fdr, bins))
+    return SpaceTimeGi(z=z2, p=p2, p_fdr=q2, bins=b2, periods=cube.periods)
 
 
 # ----------------------------------------------------------------------------- trend
