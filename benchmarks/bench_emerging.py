@@ -23,7 +23,7 @@ import pandas as pd
 from _harness import write_results
 from shapely import box
 
-from hotspots.trend import SpaceTimeCube, emerging_hotspots, space_time_cube
+from hotspots.spacetime import SpaceTimeCube, emerging_hotspots, space_time_cube
 
 TARGET_S = 30.0
 

@@ -47,7 +47,7 @@ def run_demo(args: Any, steps_cls: Any) -> None:
     from .reach import coverage, isochrones
     from .siting import suggest_sites
     from .synthetic import synthetic_town
-    from .trend import emerging_hotspots, space_time_cube
+    from .spacetime import emerging_hotspots, space_time_cube
 
     out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)

@@ -462,11 +462,14 @@ def _grid_spec(polygons: Any) -> dict[str, Any] | None:
 
 
 def _assign_general(xy: np.ndarray, polygons: Any) -> np.ndarray:
-    """Position of the first polygon (row order) covering each point, -1 if none."""
+    """Position of the first polygon (row order) covering each point, -1 if none.
+
+    ``xy`` is an (n, 2) array of coordinates or an array of shapely Points.
+    """
     import shapely
 
     tree = shapely.STRtree(polygons.geometry.to_numpy())
-    pts = shapely.points(xy)
+    pts = xy if xy.dtype == object else shapely.points(xy)
     pi, gi = tree.query(pts, predicate="intersects")
     pos = np.full(len(xy), -1, dtype=np.int64)
     if len(pi):
@@ -498,7 +501,7 @@ def _positions(pts: Any, polys: Any) -> tuple[np.ndarray, str]:
         ids = r * _ID_FACTOR + c
         pos = pd.Index(polys["cell_id"].to_numpy()).get_indexer(ids).astype(np.int64)
         return pos, "grid arithmetic"
-    pos = _assign_general(xy, polys) if n else np.empty(0, dtype=np.int64)
+    pos = _assign_general(geoms, polys) if n else np.empty(0, dtype=np.int64)
     return pos, "first intersecting polygon in row order"
 
 
