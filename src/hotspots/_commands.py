@@ -46,8 +46,8 @@ def run_demo(args: Any, steps_cls: Any) -> None:
     from .provision import hotspot_gaps, provision_in_hotspots
     from .reach import coverage, isochrones
     from .siting import suggest_sites
-    from .synthetic import synthetic_town
     from .spacetime import emerging_hotspots, space_time_cube
+    from .synthetic import synthetic_town
 
     out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)
