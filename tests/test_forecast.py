@@ -80,3 +80,38 @@ def test_forecast_refuses_a_window_over_missing_months() -> None:
         forecast_cells(inc, _cells(), month="2023-08")
     with pytest.raises(DataError, match="method must be"):
         forecast_cells(inc, _cells(), method="crystal ball")
+
+
+@pytest.fixture(scope="module")
+def medway_months(data_dir):  # type: ignore[no-untyped-def]
+    import hotspots
+
+    files = sorted((data_dir / "crime" / "medway_street").glob("*-street.csv"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", HotspotsWarning)
+        inc = hotspots.read_police_csv(files)
+    boundary = gpd.read_file(data_dir / "boundaries" / "medway_boundary.geojson").to_crs(27700)
+    cells = hotspots.hex_grid(boundary, cell_size=500)
+    return inc[inc["crime_type"] == "Drugs"], cells
+
+
+@pytest.mark.realdata
+def test_real_medway_gaps_are_never_scored(medway_months) -> None:  # type: ignore[no-untyped-def]
+    from hotspots.evaluate import backtest
+    from hotspots.spacetime import space_time_cube
+
+    drugs, cells = medway_months
+    with pytest.warns(HotspotsWarning, match="skipped"):
+        bt = backtest(drugs, cells, methods=["last_period"], train_months=3, coverage=[0.05])
+    scored = set(bt["test_month"])
+    # a scored month and its three training months all have data (the 2022-23 run and
+    # the 2025 run give the test months; 2018-19 has a single one)
+    expected = {"2019-01", "2019-02", *[f"2022-{m:02d}" for m in range(4, 13)], "2023-01",
+                "2024-04", "2025-04", "2025-05", "2025-06"}  # fmt: skip
+    assert scored == expected
+    with pytest.raises(DataError, match=r"'2023-02', '2023-03'.*'2023-12'\]"):
+        space_time_cube(drugs, cells, start="2022-01", end="2024-04")
+    cube = space_time_cube(drugs, cells, start="2022-01", end="2023-01")
+    assert cube.counts.shape[1] == 13 and cube.counts.sum() == int(
+        drugs["month"].astype(str).between("2022-01", "2023-01").sum()
+    ) - cube.n_outside
