@@ -112,6 +112,8 @@ def test_real_medway_gaps_are_never_scored(medway_months) -> None:  # type: igno
     with pytest.raises(DataError, match=r"'2023-02', '2023-03'.*'2023-12'\]"):
         space_time_cube(drugs, cells, start="2022-01", end="2024-04")
     cube = space_time_cube(drugs, cells, start="2022-01", end="2023-01")
-    assert cube.counts.shape[1] == 13 and cube.counts.sum() == int(
-        drugs["month"].astype(str).between("2022-01", "2023-01").sum()
-    ) - cube.n_outside
+    assert (
+        cube.counts.shape[1] == 13
+        and cube.counts.sum()
+        == int(drugs["month"].astype(str).between("2022-01", "2023-01").sum()) - cube.n_outside
+    )

@@ -162,6 +162,9 @@ def test_over_dispersion_warns_and_quasipoisson_allows_for_it() -> None:
     assert quasi.loc[0, "rr_ci_low"] < pois.loc[0, "rr_ci_low"]
     assert quasi.loc[0, "rr_ci_high"] > pois.loc[0, "rr_ci_high"]
     assert quasi.attrs["hotspots"]["method"] == "quasi-Poisson rate comparison"
+    # the total's dispersion: residuals 20 - 30/2 = 5 and 0 - 10/2 = -5 about the null
+    # share 1/2; (25 + 25) / (40 * 1/4) = 5
+    assert quasi.attrs["hotspots"]["parameters"]["dispersion_of_total"] == pytest.approx(5.0)
     with pytest.raises(DataError, match="pass areas="):
         compare_periods(inc, before="2024-01", after="2024-02", test="quasipoisson")
     with pytest.raises(DataError, match="test must be one of"):
