@@ -73,6 +73,8 @@ def test_fallback_distance_uses_int_five_percent_neighbours() -> None:
     xy = rng.random((259, 2)) * 1000
     d, info = fallback_distance(xy)
     assert info["k"] == 12  # int(0.05 * 259) = int(12.95), not round() = 13
+    small = rng.random((40, 2)) * 1000
+    assert fallback_distance(small)[1]["k"] == 3  # int(0.05 * 40) = 2, raised to 3
     assert d == pytest.approx(_kth_neighbour_mean(xy, 12))
     assert not info["capped_at_standard_distance"]
 
@@ -184,8 +186,8 @@ def test_no_peak_falls_back_to_five_percent_neighbours() -> None:
         assert dec["peak_z"] > 1.65
     else:
         cxy = out.geometry.centroid.get_coordinates().to_numpy()
-        k = int(0.05 * len(out))
-        assert dec["k"] == k
+        k = min(int(0.05 * len(out)), 30)  # 5 % of the cells, at most 30
+        assert dec["k"] == k and dec["k_from_5_percent"] == int(0.05 * len(out)) > 30
         assert dec["distance_m"] == pytest.approx(_kth_neighbour_mean(cxy, k), abs=0.05)
         assert not any(
             zs[b] > 1.65 and zs[b] > zs[b - 1] and zs[b] > zs[b + 1] for b in range(1, len(zs) - 1)

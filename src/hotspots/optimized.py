@@ -21,8 +21,8 @@ Steps (each decision and its numbers go to ``attrs["hotspots"]["decisions"]``):
    sides. The first band has no band before it, so it counts as a peak only when it is
    one: its z must also exceed the z at a band one step shorter (computed for this check
    only). Without a peak the fallback is the average distance at which each cell has
-   ``K = int(0.05 N)`` neighbours (at least 1), capped at the **standard distance** of the
-   cells (the spread of their centroids about the mean centre).
+   ``K = int(0.05 N)`` neighbours, K kept within 3..30, capped at the **standard
+   distance** of the cells (the spread of their centroids about the mean centre).
 5. **Gi\*** with that distance band and FDR-corrected bins (:func:`hotspots.hotspot.gi_star`).
 """
 
@@ -49,6 +49,8 @@ __all__ = [
 
 #: z-score a Moran's I peak must exceed (90 % confidence, ArcGIS's rule).
 PEAK_Z = 1.65
+#: Bounds of the fallback's number of neighbours K = int(0.05 N).
+K_MIN, K_MAX = 3, 30
 _BANDS = 10
 
 
@@ -135,9 +137,13 @@ def first_peak(z: np.ndarray, z_before: float = float("nan")) -> int | None:
 
 def fallback_distance(xy: np.ndarray, *, k: int | None = None) -> tuple[float, dict[str, Any]]:
     """ArcGIS's distance when no peak is found: the average distance to the
-    ``K = int(0.05 N)``-th nearest cell (at least 1; or ``k``), capped at the standard
-    distance ``sqrt(mean squared distance to the mean centre)``. Returns it and the
-    numbers behind it. (With 30 or more cells in the plane the cap seldom binds.)
+    ``K``-th nearest cell, ``K = int(0.05 N)`` kept within 3..30 (or ``k``), capped at
+    the standard distance ``sqrt(mean squared distance to the mean centre)``. Returns it
+    and the numbers behind it. (With 30 or more cells in the plane the cap seldom binds.)
+
+    Without the 3..30 bounds a grid over a whole district (4,225 cells over Medway)
+    would average over 211 neighbours, a 2 km band on 220 m cells that marks half the
+    map as hot or cold.
 
     Examples
     --------
@@ -150,13 +156,15 @@ def fallback_distance(xy: np.ndarray, *, k: int | None = None) -> tuple[float, d
 
     xy = np.asarray(xy, dtype=float)
     n = len(xy)
-    k = max(1, int(0.05 * n)) if k is None else int(k)
-    k = min(k, n - 1)
+    k_raw = int(0.05 * n)
+    k = int(np.clip(k_raw, K_MIN, K_MAX)) if k is None else int(k)
+    k = max(1, min(k, n - 1))
     dk, _ = cKDTree(xy).query(xy, k=k + 1)
     knn = float(np.asarray(dk)[:, k].mean())
     sd = float(np.sqrt(((xy - xy.mean(axis=0)) ** 2).sum(axis=1).mean()))
     info = {
         "k": k,
+        "k_from_5_percent": k_raw,
         "knn_distance_m": round(knn, 1),
         "standard_distance_m": round(sd, 1),
         "capped_at_standard_distance": bool(sd < knn),
@@ -387,7 +395,8 @@ def _scale_of_analysis(
             "step": "scale of analysis",
             "distance_m": round(distance, 1),
             "why": f"no peak; average distance to the {info['k']}th nearest cell "
-            "(K = int(0.05 N))" + (", capped at the standard distance" if capped else ""),
+            "(K = int(0.05 N) within 3..30)"
+            + (", capped at the standard distance" if capped else ""),
             **info,
             **common,
         }
