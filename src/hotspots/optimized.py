@@ -148,9 +148,9 @@ def fallback_distance(xy: np.ndarray, *, k: int | None = None) -> tuple[float, d
     Examples
     --------
     >>> xy = np.array([[float(i), 0.0] for i in range(40)])  # 40 cells 1 m apart on a line
-    >>> d, info = fallback_distance(xy)  # K = 2: 1 m inside the line, 2 m at its two ends
+    >>> d, info = fallback_distance(xy)  # K = int(2.0) raised to 3: 2 m, 3 m at the ends
     >>> info["k"], round(d, 4)
-    (2, 1.05)
+    (3, 2.05)
     """
     from scipy.spatial import cKDTree
 
