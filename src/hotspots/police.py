@@ -27,8 +27,8 @@ Arrow before conversion, and the projection is one vectorised pyproj call.
 
 from __future__ import annotations
 
+import gzip
 import io
-import re
 import warnings
 import zipfile
 from collections.abc import Iterable, Sequence
@@ -41,6 +41,7 @@ import numpy as np
 import pandas as pd
 
 from ._errors import DataError, HotspotsWarning
+from ._months import describe_months, month_gaps, parse_month_column, parse_months
 from ._provenance import record
 from ._report import LoadReport
 from ._validate import BNG, area_polygon, lonlat_problems
@@ -76,9 +77,9 @@ BULK_COLUMNS: dict[str, str] = {
 INCIDENT_COLUMNS: tuple[str, ...] = tuple(
     v for v in BULK_COLUMNS.values() if v not in {"longitude", "latitude"}
 )
-#: Columns with few distinct values, stored as pandas categoricals by :func:`read_police_csv`.
+#: Columns with few distinct values, stored as pandas categoricals by :func:`read_police_csv`
+#: (``month`` is a monthly ``period[M]`` column instead: it orders, filters and sorts).
 CATEGORY_COLUMNS: tuple[str, ...] = (
-    "month",
     "reported_by",
     "falls_within",
     "location",
@@ -111,7 +112,6 @@ API_CATEGORIES: dict[str, str] = {
 CRIME_TYPES: tuple[str, ...] = tuple(API_CATEGORIES.values())
 
 _FILTER_REASONS = ("filtered: month", "filtered: crime type")
-_MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
 @dataclass
@@ -120,6 +120,10 @@ class SourcedLoadReport(LoadReport):
 
     ``dropped`` holds line numbers per reason (as in every load report); ``files`` holds
     the same lines per file and reason, so rows of several files can be told apart.
+    ``months_present`` lists the months read (``YYYY-MM``) and ``months_missing`` the
+    months between the first and last that no file holds: a gap is not a month of zero
+    crime. ``unknown_crime_types`` counts kept rows whose crime type is not one of
+    :data:`CRIME_TYPES`.
 
     Examples
     --------
@@ -130,6 +134,9 @@ class SourcedLoadReport(LoadReport):
     """
 
     files: dict[str, dict[str, list[int]]] = field(default_factory=dict)
+    months_present: list[str] = field(default_factory=list)
+    months_missing: list[str] = field(default_factory=list)
+    unknown_crime_types: dict[str, int] = field(default_factory=dict)
 
     def drop_in(self, source: str, reason: str, rows: Iterable[int]) -> None:
         """Record ``rows`` (line numbers of ``source``) as dropped for ``reason``."""
@@ -152,6 +159,14 @@ class SourcedLoadReport(LoadReport):
         for source, d in files.items():
             for reason, rows in d.items():
                 self.files.setdefault(source, {}).setdefault(reason, []).extend(rows)
+        if isinstance(other, SourcedLoadReport):
+            self.set_months([*self.months_present, *other.months_present])
+            for name, n in other.unknown_crime_types.items():
+                self.unknown_crime_types[name] = self.unknown_crime_types.get(name, 0) + n
+
+    def set_months(self, months: Iterable[Any]) -> None:
+        """Set :attr:`months_present` and derive :attr:`months_missing` (inside the range)."""
+        self.months_present, self.months_missing = month_gaps(months)
 
     def summary(self) -> str:
         """One paragraph; row references are ``file:line`` when several files were read."""
@@ -274,18 +289,7 @@ def _check_coordinates(
 
 
 def _normalise_months(months: Iterable[Any]) -> list[str]:
-    out = []
-    for m in [months] if isinstance(months, str) else months:
-        if isinstance(m, str) and _MONTH_RE.match(m.strip()):
-            out.append(m.strip())
-            continue
-        if isinstance(m, str) and not re.match(r"^\d{4}-\d{2}-\d{2}", m.strip()):
-            raise DataError(f"month {m!r} is not a 'YYYY-MM' month or a date.")
-        try:
-            out.append(pd.Timestamp(m).strftime("%Y-%m"))
-        except (ValueError, TypeError) as exc:
-            raise DataError(f"month {m!r} is not a 'YYYY-MM' month or a date.") from exc
-    return sorted(set(out))
+    return [str(m) for m in parse_months(months)]
 
 
 def _check_crime_types(crime_types: Iterable[str]) -> list[str]:
@@ -296,6 +300,20 @@ def _check_crime_types(crime_types: Iterable[str]) -> list[str]:
             f"unknown crime type(s) {unknown}; use the bulk CSV names: {list(CRIME_TYPES)}."
         )
     return wanted
+
+
+def _check_months(values: pd.Series, bad: np.ndarray, rows: _Rows) -> None:
+    """Raise DataError, per file, when no row of the file has a ``YYYY-MM`` month."""
+    if not bad.any():
+        return
+    n_rows, n_bad = rows.per_file(np.ones(len(bad), dtype=bool)), rows.per_file(bad)
+    for f in np.flatnonzero((n_rows > 0) & (n_bad == n_rows)):
+        i = int(np.flatnonzero(bad & (rows.codes == f))[0])
+        raise DataError(
+            f"{rows.at(i)}, column 'Month': {str(values.iloc[i])!r} is not a month written "
+            "'YYYY-MM' (e.g. '2019-01'), and no row of this file has one. data.police.uk "
+            "files write months as YYYY-MM; fix the column and reload."
+        )
 
 
 def _require_bulk_columns(columns: Iterable[Any], source: str) -> None:
@@ -321,17 +339,25 @@ def _parse(
     _require_bulk_columns(df.columns, rows.names[0] if len(rows.names) == 1 else "input")
     source = rows.names[0] if len(rows.names) == 1 else f"{len(rows.names)} files"
     report = SourcedLoadReport(source=source, rows_read=len(df))
-    keep = np.ones(len(df), dtype=bool)
+    ordinals, bad_month = parse_month_column(df["Month"])
+    _check_months(df["Month"], bad_month, rows)
+    rows.drop(report, "bad month", bad_month)
+    keep = ~bad_month
     if months is not None:
-        hit = _text(df["Month"]).isin(months).to_numpy(dtype=bool)
-        rows.drop(report, "filtered: month", ~hit)
+        wanted = np.array([pd.Period(m, freq="M").ordinal for m in months], dtype=np.int64)
+        hit = np.isin(ordinals, wanted)
+        rows.drop(report, "filtered: month", keep & ~hit)
         keep &= hit
+    report.set_months(pd.PeriodIndex.from_ordinals(np.unique(ordinals[keep]), freq="M"))  # type: ignore[attr-defined]
     if crime_types is not None:
         hit = _text(df["Crime type"]).isin(crime_types).to_numpy(dtype=bool)
         rows.drop(report, "filtered: crime type", keep & ~hit)
         keep &= hit
     if not keep.all():
-        df, rows = df.loc[keep], rows.take(keep)
+        df, rows, ordinals = df.loc[keep], rows.take(keep), ordinals[keep]
+    types = _text(df["Crime type"]).value_counts()
+    unknown = {str(k): int(v) for k, v in types.items() if v and str(k) not in CRIME_TYPES}
+    report.unknown_crime_types = unknown
     lon, blank_x = _to_float(df["Longitude"])
     lat, blank_y = _to_float(df["Latitude"])
     ok = _check_coordinates(
@@ -339,6 +365,7 @@ def _parse(
     )
     if not ok.all():
         df, rows, lon, lat = df.loc[ok], rows.take(ok), lon[ok], lat[ok]
+        ordinals = ordinals[ok]
     x, y = _transformer("EPSG:4326", BNG).transform(lon, lat)
     df = df.reset_index(drop=True)
     cols: dict[str, Any] = {
@@ -350,6 +377,7 @@ def _parse(
         if extra not in BULK_COLUMNS:
             cols[str(extra)] = df[extra]
     out = pd.DataFrame(cols)
+    out["month"] = pd.PeriodIndex.from_ordinals(ordinals, freq="M")  # type: ignore[attr-defined]
     if len(rows.names) == 1:
         out["source_file"] = rows.names[0]
     else:
@@ -436,11 +464,18 @@ def _sources(source: Any) -> list[tuple[str, Any]]:
         return [s for item in source for s in _sources(item)]
     path = Path(source)
     if path.is_dir():
-        files = sorted(path.rglob("*-street.csv"))
+        files = sorted([*path.rglob("*-street.csv"), *path.rglob("*-street.csv.gz")])
         if not files:
             raise DataError(
-                f"{path}: no '*-street.csv' files found (expected the data.police.uk "
-                "layout YYYY-MM/YYYY-MM-<force>-street.csv)."
+                f"{path}: no '*-street.csv' or '*-street.csv.gz' files found (expected the "
+                "data.police.uk layout YYYY-MM/YYYY-MM-<force>-street.csv)."
+            )
+        plain = {f for f in files if f.suffix == ".csv"}
+        both = [f for f in files if f.suffix == ".gz" and f.with_suffix("") in plain]
+        if both:
+            raise DataError(
+                f"{path}: {both[0].with_suffix('').name} is there both plain and gzipped "
+                f"({both[0].name}); its rows would be read twice. Remove one of them."
             )
         return [(str(f), f) for f in files]
     if not path.exists():
@@ -460,6 +495,9 @@ def _read_bytes(where: Any) -> bytes:
     if isinstance(where, tuple):
         with zipfile.ZipFile(where[0]) as zf:
             return zf.read(where[1])
+    if str(where).lower().endswith(".gz"):
+        with gzip.open(where) as fh:
+            return fh.read()
     return Path(where).read_bytes()
 
 
@@ -480,7 +518,7 @@ def _decode_error(name: str, data: bytes, encoding: str) -> DataError:
     return DataError(f"{name}: the file could not be parsed as CSV.")
 
 
-_DICT_COLUMNS = tuple(k for k, v in BULK_COLUMNS.items() if v in CATEGORY_COLUMNS)
+_DICT_COLUMNS = tuple(k for k, v in BULK_COLUMNS.items() if v in {*CATEGORY_COLUMNS, "month"})
 
 
 def _arrow_read(src: Any, encoding: str, numeric: bool) -> Any:
@@ -609,10 +647,25 @@ def _finish(
     gdf = gdf.reset_index(drop=True)
     for col in (*CATEGORY_COLUMNS, "source_file"):
         gdf[col] = _compact_categorical(gdf[col])
-    months = [m for m in gdf["month"].cat.categories if _MONTH_RE.match(str(m))]
-    period = {"start": min(months), "end": max(months)} if months else None
+    months = report.months_present if isinstance(report, SourcedLoadReport) else []
+    period = {"start": months[0], "end": months[-1]} if months else None
+    missing = report.months_missing if isinstance(report, SourcedLoadReport) else []
+    if missing:
+        report.notes.append(
+            f"{len(missing)} month(s) inside {months[0]}..{months[-1]} are missing (no file "
+            f"holds them): {describe_months(missing)}; they are gaps, not months of zero crime"
+        )
+    unknown = report.unknown_crime_types if isinstance(report, SourcedLoadReport) else {}
+    if unknown:
+        report.warn(
+            f"{report.source}: {sum(unknown.values()):,} kept row(s) have a crime type that "
+            f"is not a data.police.uk one ({unknown}); they match no crime_types filter. "
+            f"Known types: {list(CRIME_TYPES)}.",
+            stacklevel=3,
+        )
     # attrs last: pandas deep-copies attrs into every derived object
     gdf.attrs["load_report"] = report
+    gdf.attrs["months"] = {"present": list(months), "missing": list(missing)}
     record(gdf, method=method, parameters=parameters, sources=["police"], period=period)
     losses = {
         k: v
@@ -642,9 +695,9 @@ def read_police_csv(
     Parameters
     ----------
     source : path, list of paths, folder or zip archive
-        One ``*-street.csv``; several; a folder in the download's
-        ``YYYY-MM/YYYY-MM-<force>-street.csv`` layout (searched recursively); or the
-        downloaded zip (members read without extracting).
+        One ``*-street.csv`` (or ``*-street.csv.gz``); several; a folder in the
+        download's ``YYYY-MM/YYYY-MM-<force>-street.csv`` layout or of gzipped months
+        (searched recursively); or the downloaded zip (members read without extracting).
     crime_types : list of str, optional
         Keep these bulk crime types (:data:`CRIME_TYPES`); unknown names raise.
     months : list of "YYYY-MM" or dates, optional
@@ -658,16 +711,20 @@ def read_police_csv(
     Returns
     -------
     geopandas.GeoDataFrame
-        The incident columns (repeated text as categoricals, ``month`` as "YYYY-MM"),
+        The incident columns (repeated text as categoricals, ``month`` as a monthly
+        ``period[M]``, so ``gdf[gdf.month >= "2025-01"]`` filters and sorts by time),
         ``source_file``, ``source_line`` and Point ``geometry``. The load report counts
-        every row: "no location", "unparseable coordinates", "swapped
-        longitude/latitude", "outside Great Britain", "duplicate crime id", "outside
-        area", "filtered: month" and "filtered: crime type".
+        every row: "bad month" (not ``YYYY-MM``), "no location", "unparseable
+        coordinates", "swapped longitude/latitude", "outside Great Britain", "duplicate
+        crime id", "outside area", "filtered: month" and "filtered: crime type"; it lists
+        ``months_present`` and ``months_missing`` (gaps inside the range, also in
+        ``gdf.attrs["months"]``) and ``unknown_crime_types`` (kept, with a warning).
 
     Raises
     ------
     DataError
-        Empty file, missing columns, bytes that are not ``encoding``, longitude and
+        Empty file, no row with a ``YYYY-MM`` month, missing columns, the same month
+        both plain and gzipped in a folder, bytes that are not ``encoding``, longitude and
         latitude swapped in most rows, or no usable coordinate; the message names the
         file, line and column.
 
