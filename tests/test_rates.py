@@ -180,3 +180,51 @@ def test_rate_map_legends_have_units() -> None:
         rate_map(_areas(), "rate")
     with pytest.raises(DataError, match="deciles"):
         rate_map(_areas().assign(imd_decile=[0, 5, 11]), "imd_decile", kind="decile")
+
+
+def test_imd_2019_carried_to_2021_lsoas_from_their_parent(data_dir: Path, lsoa21: Any) -> None:
+    ctx = area_context(lsoa21, imd_year=2019)
+    imd19 = pd.read_csv(data_dir / "deprivation/imd2019_kent_medway_lsoa11.csv")
+    rank = imd19.set_index("LSOA11CD")["IMD_rank"]
+    row = ctx.set_index("code")
+    assert row.loc["E01016016", "imd_rank"] == rank["E01016016"]
+    # both parts of Medway 003C take its 2019 rank
+    assert row.loc["E01035286", "imd_rank"] == rank["E01016076"]
+    assert row.loc["E01035287", "imd_rank"] == rank["E01016076"]
+    assert "2011 parent" in " ".join(ctx.attrs["load_report"].notes)
+
+
+def test_incidents_with_2021_codes_counted_in_2011_lsoas(data_dir: Path) -> None:
+    lsoa11 = load_boundary("Medway", level="lsoa")
+    path = data_dir / MEDWAY / "2025-01-medway-street.csv"
+    inc = read_quiet(path)
+    counts = count_in_lsoas(inc, lsoa11)
+    assert int(counts["count"].sum()) == len(inc)
+    by = counts.set_index("code")["count"]
+    raw = pd.read_csv(path, dtype=str).dropna(subset=["Longitude"])
+    codes = raw["LSOA code"].value_counts()
+    # the split parent E01016076 no longer appears in 2025 files: its incidents carry
+    # the codes of its parts and are placed in it by point in polygon
+    assert "E01016076" not in codes.index and by["E01016076"] > 0
+    assert by["E01016016"] == codes["E01016016"]
+
+
+def test_mixed_vintages_refused(lsoa21: Any) -> None:
+    lsoa11 = load_boundary("Medway", level="lsoa")
+    # the split 2011 parent (2011 only) beside one of its 2021 parts (2021 only)
+    mixed = pd.concat(
+        [lsoa11[lsoa11["code"] == "E01016076"], lsoa21[lsoa21["code"] == "E01035286"]]
+    )
+    mixed = gpd.GeoDataFrame(mixed.drop(columns="level"), crs=lsoa11.crs)
+    with pytest.raises(DataError, match="mix vintages"):
+        area_context(mixed)
+
+
+def test_unjoined_areas_are_kept_not_dropped(lsoa21: Any) -> None:
+    odd = lsoa21.iloc[:3].copy()
+    odd["code"] = ["E01999997", "E01999998", "E01999999"]
+    with pytest.warns(HotspotsWarning, match="E01999999"):
+        ctx = area_context(odd, imd_year=2025)
+    report = ctx.attrs["load_report"]
+    assert report.rows_kept == 3 and report.n_dropped == 0  # was -3 (two drops per row)
+    assert ctx["imd_rank"].isna().all()

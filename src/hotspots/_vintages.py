@@ -86,8 +86,13 @@ def code_vintage(codes: Iterable[str], level: str | None = None) -> int:
         return 2011
     have = set(codes)
     lookup = best_fit_lookup(have)
-    only21 = set(lookup["lsoa21_code"]) - set(lookup["lsoa11_code"])
-    only11 = set(lookup["lsoa11_code"]) - set(lookup["lsoa21_code"])
+    codes11, codes21 = set(lookup["lsoa11_code"]), set(lookup["lsoa21_code"])
+    if have - codes11 - codes21:
+        # parts of a split are in no best-fit column: IMD 2025 lists every 2021 code
+        from .context import load_imd
+
+        codes21 |= set(load_imd(year=2025)["lsoa_code"])
+    only21, only11 = codes21 - codes11, codes11 - codes21
     n21, n11 = len(have & only21), len(have & only11)
     if n21 and n11:
         raise DataError(
