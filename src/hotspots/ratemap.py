@@ -17,6 +17,7 @@ import pandas as pd
 from ._errors import DataError
 from ._html import DEFAULT_TILES, add_page, display_frame, geojson_layer, new_map, period_text, save
 from ._mapstyle import count_text, is_missing, legend_html, ramp_legend_html, tip_html
+from ._provenance import get_provenance
 from ._validate import require_columns, require_geodataframe
 
 __all__ = ["rate_map"]
@@ -54,6 +55,15 @@ def _category_colour(label: str) -> str:
     first = label.split()[0]
     i = _ORDER.index(first) if first in _ORDER else len(_ORDER) - 1
     return _CATEGORY_COLOURS[kind][i]
+
+
+def _periods_parameter(gdf: Any) -> str | None:
+    """``"2022-01 to 2023-01"`` from a ``periods`` parameter (emerging hot spots)."""
+    params = get_provenance(gdf).get("parameters") or {}
+    periods = params.get("periods") if isinstance(params, dict) else None
+    if isinstance(periods, list | tuple) and len(periods) == 2:
+        return f"{periods[0]} to {periods[1]}"
+    return None
 
 
 def _breaks(values: np.ndarray, k: int) -> np.ndarray:
@@ -164,9 +174,13 @@ def rate_map(
     else:
         labels = values.astype("string").fillna("No pattern detected").astype(str)
         fill = [_category_colour(v) for v in labels]
-        present = sorted(
-            set(labels), key=lambda v: (v.endswith("cold spot"), not v.endswith("spot"), v)
-        )
+
+        def rank(v: str) -> tuple[int, int, str]:
+            group = 0 if v.endswith("hot spot") else 1 if v.endswith("cold spot") else 2
+            first = v.split()[0] if v else ""
+            return group, _ORDER.index(first) if first in _ORDER else len(_ORDER), v
+
+        present = sorted(set(labels), key=rank)
         legend = legend_html(
             title or "Emerging hot spot category",
             [(_category_colour(v), v) for v in present],
@@ -190,7 +204,7 @@ def rate_map(
     add_page(
         m,
         title=title or column,
-        period=period_text(gdf),
+        period=period_text(gdf) or _periods_parameter(gdf),
         layers=[(title or column, gdf)],
         legends=[legend],
         notes=[f"Counts under {suppress_below} are shown as <{suppress_below}."],
