@@ -334,9 +334,6 @@ def _parse(
         keep &= hit
     if not keep.all():
         df, rows, ordinals = df.loc[keep], rows.take(keep), ordinals[keep]
-    types = _text(df["Crime type"]).value_counts()
-    unknown = {str(k): int(v) for k, v in types.items() if v and str(k) not in CRIME_TYPES}
-    report.unknown_crime_types = unknown
     lon, blank_x = _to_float(df["Longitude"])
     lat, blank_y = _to_float(df["Latitude"])
     ok = _check_coordinates(
@@ -345,10 +342,14 @@ def _parse(
     if not ok.all():
         df, rows, lon, lat = df.loc[ok], rows.take(ok), lon[ok], lat[ok]
         ordinals = ordinals[ok]
+    types = _text(df["Crime type"]).value_counts()
+    unknown = {str(k): int(v) for k, v in types.items() if v and str(k) not in CRIME_TYPES}
+    report.unknown_crime_types = unknown
     x, y = _transformer("EPSG:4326", BNG).transform(lon, lat)
     df = df.reset_index(drop=True)
+    month = pd.PeriodIndex.from_ordinals(ordinals, freq="M")  # type: ignore[attr-defined]
     cols: dict[str, Any] = {
-        name: _text(df[raw])
+        name: month if name == "month" else _text(df[raw])
         for raw, name in BULK_COLUMNS.items()
         if name not in {"longitude", "latitude"}
     }
@@ -356,7 +357,6 @@ def _parse(
         if extra not in BULK_COLUMNS:
             cols[str(extra)] = df[extra]
     out = pd.DataFrame(cols)
-    out["month"] = pd.PeriodIndex.from_ordinals(ordinals, freq="M")  # type: ignore[attr-defined]
     if len(rows.names) == 1:
         out["source_file"] = rows.names[0]
     else:

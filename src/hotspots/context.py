@@ -8,11 +8,14 @@ The files are read from ``HOTSPOTS_DATA_DIR``:
 * ``population/population_mid<YEAR>_lsoa11_kent_medway.csv``, falling back to
   ``population/population_mid<YEAR>_lsoa11_england_wales.csv.gz``.
 
-Code vintages matter: IMD 2019 and the population estimates use **2011** LSOA codes,
-the same as the boundaries; the English Indices of Deprivation 2025 use **2021** LSOA
-codes. Most Kent and Medway LSOAs kept their code in 2021, but split or merged ones did
-not, so joining IMD 2025 to 2011 boundaries loses those areas; :func:`area_context`
-warns when it does that and lists them.
+Code vintages matter: IMD 2019 and the population estimates use **2011** LSOA codes;
+the English Indices of Deprivation 2025 use **2021** LSOA codes. Most Kent and Medway
+LSOAs kept their code in 2021, but split or merged ones did not. :func:`area_context`
+joins each table on its own vintage (``load_boundary(level="lsoa")`` or
+``level="lsoa21"``) and carries values across with the ONS best-fit lookup where the
+vintages differ, stating the method; :func:`count_in_lsoas` counts incidents whose
+police.uk LSOA codes are of either vintage. Rates and their intervals are in
+:mod:`hotspots.rates`.
 """
 
 from __future__ import annotations
@@ -32,11 +35,13 @@ from ._errors import DataError, HotspotsWarning
 from ._provenance import record
 from ._report import LoadReport
 from ._validate import require_columns, require_geodataframe, snake_case
+from .rates import add_rates  # re-exported: rates moved to hotspots.rates
 
 if TYPE_CHECKING:
     import geopandas as gpd
 
 __all__ = [
+    "add_rates",
     "area_context",
     "count_in_lsoas",
     "load_imd",
