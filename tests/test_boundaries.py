@@ -133,7 +133,7 @@ def test_catalogue_copy_agrees_with_package() -> None:
     human = (REPO / "boundaries" / "catalogue.csv").read_text("utf-8")
     rows = list(csv.DictReader(io.StringIO(human)))
     assert rows == boundary_catalogue()
-    assert [r["level"] for r in rows] == ["lad", "ward", "lsoa", "msoa", "oa"]
+    assert [r["level"] for r in rows] == ["lad", "ward", "lsoa", "lsoa21", "msoa", "oa"]
     for row in rows:
         assert row["ons_url"].startswith("https://") and row["ons_url"].endswith("/query")
         assert "{area}" in row["file_patterns"]

@@ -14,7 +14,8 @@ from shapely.geometry import Point, box
 
 from hotspots import DataError, HotspotsWarning
 from hotspots.boundaries import load_boundary
-from hotspots.context import add_rates, area_context, load_imd, load_population, population_aged
+from hotspots.context import area_context, load_imd, load_population, population_aged
+from hotspots.rates import add_rates
 
 POP20 = "population/population_mid2020_lsoa11_kent_medway.csv"
 MEDWAY = "E06000035"
@@ -72,15 +73,20 @@ def test_imd_2025_uses_2021_codes(data_dir: Path) -> None:
         load_imd(year=2025, areas="Medway")
 
 
-def test_imd_2025_join_to_2011_boundaries_warns(medway_lsoas: gpd.GeoDataFrame) -> None:
-    with pytest.warns(HotspotsWarning) as caught:
-        ctx = area_context(medway_lsoas, imd_year=2025)
-    text = " ".join(str(w.message) for w in caught)
-    assert "2021 LSOA codes" in text and "no IMD" in text
-    missing = ctx["imd_rank"].isna()
-    assert 0 < missing.sum() < 20
-    assert set(ctx.loc[missing, "code"]) <= set(ctx["code"])
-    assert ctx.attrs["load_report"].counts()["no IMD"] == int(missing.sum())
+def test_imd_2025_carried_to_2011_lsoas_by_best_fit(
+    data_dir: Path, medway_lsoas: gpd.GeoDataFrame
+) -> None:
+    ctx = area_context(medway_lsoas, imd_year=2025)
+    assert ctx["imd_rank"].notna().all()  # every 2011 LSOA has a best-fit 2021 LSOA
+    imd25 = pd.read_csv(data_dir / "deprivation/imd2025_england_lsoa21.csv.gz").set_index(
+        "lsoa21_code"
+    )
+    row = ctx.set_index("code")
+    # unchanged code: its own 2021 row; split parent Medway 003C -> best fit E01035287
+    assert row.loc["E01016016", "imd_rank"] == imd25.loc["E01016016", "IMD_rank"]
+    assert row.loc["E01016076", "imd_rank"] == imd25.loc["E01035287", "IMD_rank"]
+    notes = " ".join(ctx.attrs["load_report"].notes)
+    assert "best-fit" in notes and ctx.attrs["hotspots"]["method_notes"]
 
 
 @pytest.mark.parametrize("year", [2010, 2020, "2019"])
@@ -214,7 +220,10 @@ def test_area_context_reports_unjoined(medway_lsoas: gpd.GeoDataFrame) -> None:
         ctx = area_context(odd)
     assert ctx.index.tolist() == [10, 20, 30]
     assert np.isnan(ctx.loc[20, "population"]) and ctx.loc[[10, 30], "population"].notna().all()
-    assert ctx.attrs["load_report"].counts() == {"no IMD": 1, "no population": 1}
+    # the unjoined area is kept (with missing values): a note, not a drop
+    report = ctx.attrs["load_report"]
+    assert report.counts() == {} and report.rows_kept == 3 == len(ctx)
+    assert sum("E01999999" in n for n in report.notes) == 2  # no IMD, no population
 
 
 def test_area_context_other_code_columns(medway_lsoas: gpd.GeoDataFrame) -> None:

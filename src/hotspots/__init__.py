@@ -36,7 +36,10 @@ _LAZY: dict[str, str] = {
     "load_imd": "context",
     "load_population": "context",
     "area_context": "context",
-    "add_rates": "context",
+    "add_rates": "rates",
+    "poisson_interval": "rates",
+    "area_population": "rates",
+    "count_in_lsoas": "context",
     "population_aged": "context",
     "read_police_dask": "national",
     "count_points_dask": "national",
@@ -79,6 +82,7 @@ _LAZY: dict[str, str] = {
     "tasking_map": "maps",
     "reach_map": "maps",
     "provision_map": "maps",
+    "rate_map": "ratemap",
 }
 
 __all__ = [

@@ -1,15 +1,20 @@
-"""Months as pandas monthly Periods: the one place month-like values are normalised.
+"""The one month parser: months as pandas monthly Periods, and month gaps.
 
-Incident tables carry ``month`` as 'YYYY-MM' text, a categorical of such text, or a
-pandas ``Period[M]`` column; everything that works on months (trends, space-time cubes,
-backtests, forecasts) goes through :func:`months_of` so that all of these behave alike.
-:func:`months_present` and :func:`require_months` keep a month without data from being
-read as a month of zero crime.
+Months in police.uk files are always written ``YYYY-MM``; anything else in a ``Month``
+column ("June 2018", "2018-13", "2018/06", blank) is a bad row, reported by line, never
+guessed (:func:`parse_month_column`). Months a user passes to a function (a filter, the
+two periods of a comparison, the start of a cube) may also be ISO dates, month names with
+a year ("Jan 2024"), datetimes or Periods (:func:`to_month`); day-first or slash-separated
+text is refused because it is ambiguous. Everything that works on months (trends,
+space-time cubes, backtests, forecasts) goes through :func:`months_of`, and
+:func:`months_present` / :func:`require_months` keep a month without data from being read
+as a month of zero crime.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
+import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -19,45 +24,111 @@ import pandas as pd
 from ._errors import DataError
 
 __all__ = [
+    "MONTH_RE",
     "describe_runs",
+    "month_gaps",
     "months_of",
     "months_present",
+    "parse_month_column",
+    "parse_months",
     "period_months",
     "require_months",
     "runs",
     "to_month",
 ]
 
-_MONTH_FORMATS = ("%Y-%m", "%Y-%m-%d", "%b %Y", "%B %Y", "%Y/%m", "%m/%Y", "%d/%m/%Y", "%Y%m")
+#: A police.uk month: four-digit year, dash, month 01-12.
+MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+_ISO_DATE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])-\d{2}")
+#: Unambiguous month names with a year ("Jan 2024", "January 2024").
+_NAMED_FORMATS = ("%b %Y", "%B %Y")
 
 
-def to_month(value: Any) -> pd.Period:
-    """Normalise one month-like value (text, datetime, Timestamp, Period) to a monthly Period.
+def _ordinal(text: str) -> int:
+    year, month = int(text[:4]), int(text[5:7])
+    # pandas monthly Period ordinals count months from 1970-01
+    return (year - 1970) * 12 + month - 1
+
+
+def to_month(value: Any, *, name: str = "month") -> pd.Period:
+    """Normalise one month-like value to a monthly Period.
+
+    Accepts ``'YYYY-MM'``, an ISO date (``'2024-01-15'``), a month name with a year
+    (``'Jan 2024'``), a datetime, Timestamp or Period. Anything else, including
+    ambiguous text such as ``'03/04/2024'`` or ``'2024/06'``, raises
+    :class:`~hotspots.DataError`.
 
     Examples
     --------
     >>> str(to_month("Jan 2024")), str(to_month(pd.Period("2024-03", freq="M")))
     ('2024-01', '2024-03')
+    >>> str(to_month("2019-01-15"))
+    '2019-01'
     """
     if isinstance(value, pd.Period):
         return value.asfreq("M")
     if isinstance(value, pd.Timestamp | _dt.datetime | _dt.date | np.datetime64):
+        if pd.isna(value):
+            raise DataError(f"{name}: a missing date is not a month.")
         return pd.Timestamp(value).to_period("M")
     if isinstance(value, str):
         text = " ".join(value.strip().split())
-        for fmt in _MONTH_FORMATS:
+        if MONTH_RE.match(text):
+            return pd.Period(text, freq="M")
+        if _ISO_DATE.match(text):
+            try:
+                return pd.Timestamp(text).to_period("M")
+            except ValueError:
+                pass
+        for fmt in _NAMED_FORMATS:
             try:
                 return pd.Timestamp(_dt.datetime.strptime(text, fmt)).to_period("M")
             except ValueError:
                 continue
     raise DataError(
-        f"cannot read {value!r} as a month; use 'YYYY-MM' (e.g. '2024-01'), 'Jan 2024', "
-        "'2024-01-15', a datetime or a pandas Period."
+        f"{name}: {value!r} is not a month written 'YYYY-MM' (e.g. '2024-01'), 'Jan 2024', "
+        "a date written 'YYYY-MM-DD', a datetime or a pandas Period."
     )
 
 
+def parse_months(months: Any, *, name: str = "months") -> list[pd.Period]:
+    """Parse one month or a list of months (as :func:`to_month`); distinct, sorted.
+
+    Examples
+    --------
+    >>> [str(m) for m in parse_months(["2019-02", "2019-01-15", pd.Period("2019-01", "M")])]
+    ['2019-01', '2019-02']
+    """
+    items = [months] if isinstance(months, str | pd.Period | pd.Timestamp) else list(months)
+    return sorted({to_month(m, name=name) for m in items})
+
+
+def parse_month_column(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Parse a police.uk ``Month`` column written ``YYYY-MM``.
+
+    Returns
+    -------
+    ordinals : numpy.ndarray of int64
+        Monthly :class:`pandas.Period` ordinals (``-1`` where bad).
+    bad : numpy.ndarray of bool
+        Rows whose value is blank or not ``YYYY-MM`` (surrounding spaces allowed).
+
+    Examples
+    --------
+    >>> o, bad = parse_month_column(pd.Series(["2018-06", "June 2018", "2018-13", ""]))
+    >>> pd.PeriodIndex.from_ordinals(o[~bad], freq="M").astype(str).tolist(), bad.tolist()
+    (['2018-06'], [False, True, True, True])
+    """
+    cat = values if isinstance(values.dtype, pd.CategoricalDtype) else values.astype("category")
+    uniques = [str(u).strip() for u in cat.cat.categories]
+    table = np.array([_ordinal(u) if MONTH_RE.match(u) else -1 for u in uniques] + [-1])
+    codes = cat.cat.codes.to_numpy()  # -1 for missing picks the trailing -1
+    ordinals = table[codes].astype(np.int64)
+    return ordinals, ordinals < 0
+
+
 def months_of(values: pd.Series, name: str) -> pd.PeriodIndex:
-    """Parse a column of month-like values (Period[M], text, categorical) to monthly Periods.
+    """Parse a column of month-like values (Period[M], datetimes, text) to monthly Periods.
 
     Examples
     --------
@@ -75,7 +146,7 @@ def months_of(values: pd.Series, name: str) -> pd.PeriodIndex:
     if pd.api.types.is_datetime64_any_dtype(values):
         return pd.PeriodIndex(pd.DatetimeIndex(values).to_period("M"))
     codes, uniques = pd.factorize(values.to_numpy(dtype=object))
-    ordinals = np.array([to_month(u).ordinal for u in uniques], dtype=np.int64)
+    ordinals = np.array([to_month(u, name=name).ordinal for u in uniques], dtype=np.int64)
     out: pd.PeriodIndex = pd.PeriodIndex.from_ordinals(ordinals[codes], freq="M")  # type: ignore[attr-defined]
     return out
 
@@ -91,16 +162,16 @@ def period_months(spec: Any, name: str) -> list[pd.Period]:
     if isinstance(spec, tuple):
         if len(spec) != 2:
             raise DataError(f"{name} as a tuple must be (start, end); got {len(spec)} values.")
-        start, end = to_month(spec[0]), to_month(spec[1])
+        start, end = to_month(spec[0], name=name), to_month(spec[1], name=name)
         if end < start:
             raise DataError(f"{name} ends ({end}) before it starts ({start}).")
         return list(pd.period_range(start, end, freq="M"))
     if isinstance(spec, list | set | frozenset | pd.Index | np.ndarray | pd.Series):
-        months = sorted({to_month(v) for v in spec})
+        months = parse_months(list(spec), name=name)
         if not months:
             raise DataError(f"{name} is an empty list of months.")
         return months
-    return [to_month(spec)]
+    return [to_month(spec, name=name)]
 
 
 def months_present(observed: pd.PeriodIndex, months: Iterable[Any] | None = None) -> set[pd.Period]:
@@ -131,9 +202,32 @@ def runs(months: Iterable[pd.Period]) -> list[tuple[pd.Period, pd.Period]]:
     return out
 
 
-def describe_runs(months: Iterable[pd.Period]) -> str:
-    """'2022-01..2023-01, 2024-01..2024-04' - the runs of consecutive months in words."""
-    return ", ".join(str(a) if a == b else f"{a}..{b}" for a, b in runs(months))
+def describe_runs(months: Iterable[pd.Period | str]) -> str:
+    """Compact text of months, consecutive runs joined.
+
+    Examples
+    --------
+    >>> describe_runs(["2019-03", "2019-04", "2019-05", "2019-10"])
+    '2019-03..2019-05, 2019-10'
+    """
+    periods = [to_month(m) for m in months]
+    return ", ".join(str(a) if a == b else f"{a}..{b}" for a, b in runs(periods))
+
+
+def month_gaps(present: Iterable[pd.Period | str]) -> tuple[list[str], list[str]]:
+    """The months present (sorted) and the months missing between the first and last.
+
+    Examples
+    --------
+    >>> month_gaps(["2024-03", "2024-01", "2024-06"])
+    (['2024-01', '2024-03', '2024-06'], ['2024-02', '2024-04', '2024-05'])
+    """
+    have = sorted({to_month(p) for p in present})
+    if not have:
+        return [], []
+    span = pd.period_range(have[0], have[-1], freq="M")
+    missing = [str(p) for p in span if p not in set(have)]
+    return [str(p) for p in have], missing
 
 
 def require_months(

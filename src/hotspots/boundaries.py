@@ -1,7 +1,8 @@
 """Administrative and census boundaries by name or ONS code.
 
 :func:`load_boundary` returns local authority districts (``lad``), electoral wards
-(``ward``), LSOAs (``lsoa``), MSOAs (``msoa``) or output areas (``oa``) in British
+(``ward``), LSOAs (``lsoa``: 2011 census codes; ``lsoa21``: 2021 census codes, which IMD
+2025 uses), MSOAs (``msoa``) or output areas (``oa``) in British
 National Grid (EPSG:27700), read from ``HOTSPOTS_DATA_DIR/boundaries`` or, when the
 files are not there, from the ONS Open Geography Portal.
 
@@ -50,7 +51,7 @@ __all__ = [
 ]
 
 #: Boundary levels understood by :func:`load_boundary`.
-LEVELS = ("lad", "ward", "lsoa", "msoa", "oa")
+LEVELS = ("lad", "ward", "lsoa", "lsoa21", "msoa", "oa")
 #: Folder inside ``HOTSPOTS_DATA_DIR`` holding boundary files.
 BOUNDARY_FOLDER = "boundaries"
 _EXTENSIONS = (".geojson", ".json", ".gpkg", ".parquet")
@@ -109,7 +110,7 @@ def boundary_catalogue() -> list[dict[str, str]]:
     Examples
     --------
     >>> [row["level"] for row in boundary_catalogue()]
-    ['lad', 'ward', 'lsoa', 'msoa', 'oa']
+    ['lad', 'ward', 'lsoa', 'lsoa21', 'msoa', 'oa']
     """
     text = resources.files("hotspots").joinpath("data/boundary_catalogue.csv").read_text("utf-8")
     return [dict(row) for row in csv.DictReader(io.StringIO(text))]
@@ -468,7 +469,7 @@ def load_boundary(
         ``"Kent and Medway"`` = 13; Medway is a separate unitary authority), or the code
         or name of one area of ``level`` (e.g. a ward code). ``None`` loads every area of
         the level that the data folder holds.
-    level : {"lad", "ward", "lsoa", "msoa", "oa"}
+    level : {"lad", "ward", "lsoa", "lsoa21", "msoa", "oa"}
     within : str, optional
         Keep only areas inside this district or group.
     source : {"auto", "local", "ons"}

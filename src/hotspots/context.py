@@ -8,11 +8,14 @@ The files are read from ``HOTSPOTS_DATA_DIR``:
 * ``population/population_mid<YEAR>_lsoa11_kent_medway.csv``, falling back to
   ``population/population_mid<YEAR>_lsoa11_england_wales.csv.gz``.
 
-Code vintages matter: IMD 2019 and the population estimates use **2011** LSOA codes,
-the same as the boundaries; the English Indices of Deprivation 2025 use **2021** LSOA
-codes. Most Kent and Medway LSOAs kept their code in 2021, but split or merged ones did
-not, so joining IMD 2025 to 2011 boundaries loses those areas; :func:`area_context`
-warns when it does that and lists them.
+Code vintages matter: IMD 2019 and the population estimates use **2011** LSOA codes;
+the English Indices of Deprivation 2025 use **2021** LSOA codes. Most Kent and Medway
+LSOAs kept their code in 2021, but split or merged ones did not. :func:`area_context`
+joins each table on its own vintage (``load_boundary(level="lsoa")`` or
+``level="lsoa21"``) and carries values across with the ONS best-fit lookup where the
+vintages differ, stating the method; :func:`count_in_lsoas` counts incidents whose
+police.uk LSOA codes are of either vintage. Rates and their intervals are in
+:mod:`hotspots.rates`.
 """
 
 from __future__ import annotations
@@ -31,12 +34,20 @@ from . import config
 from ._errors import DataError, HotspotsWarning
 from ._provenance import record
 from ._report import LoadReport
-from ._validate import require_columns, require_geodataframe, require_numeric, snake_case
+from ._validate import require_columns, require_geodataframe, snake_case
+from .rates import add_rates  # re-exported: rates moved to hotspots.rates
 
 if TYPE_CHECKING:
     import geopandas as gpd
 
-__all__ = ["add_rates", "area_context", "load_imd", "load_population", "population_aged"]
+__all__ = [
+    "add_rates",
+    "area_context",
+    "count_in_lsoas",
+    "load_imd",
+    "load_population",
+    "population_aged",
+]
 
 _IMD_FILES = {
     2019: (
@@ -355,13 +366,13 @@ def _lsoa_codes(areas: Any) -> pd.Series:
     if "code" in areas.columns:
         codes = areas["code"].astype(str).str.strip()
         is_lsoa = (
-            bool((areas["level"] == "lsoa").all())
+            bool(areas["level"].isin(["lsoa", "lsoa21"]).all())
             if "level" in areas.columns
             else bool(codes.str.match(_CODE_RE.pattern).all())
         )
         if is_lsoa:
             return codes  # type: ignore[no-any-return]
-    for col in ("lsoa_code", "LSOA11CD", "lsoa11_code"):
+    for col in ("lsoa_code", "LSOA11CD", "lsoa11_code", "LSOA21CD", "lsoa21_code"):
         if col in areas.columns:
             found: pd.Series = areas[col].astype(str).str.strip()
             return found
@@ -373,25 +384,40 @@ def _lsoa_codes(areas: Any) -> pd.Series:
 
 
 def area_context(
-    areas: gpd.GeoDataFrame, *, imd_year: int = 2019, population_year: int = 2020
+    areas: gpd.GeoDataFrame, *, imd_year: int | None = None, population_year: int = 2020
 ) -> gpd.GeoDataFrame:
-    """Join IMD and population to LSOA boundaries.
+    """Join IMD and population to LSOA boundaries of either census vintage.
+
+    IMD 2019 uses 2011 LSOA codes and IMD 2025 2021 codes; population estimates use
+    2011 codes. Each table is joined on its own vintage: when ``areas`` are of the other
+    vintage the values are carried across with the ONS best-fit lookup (2011 -> 2021),
+    and the method is stated in ``attrs["hotspots"]["method_notes"]`` and the report:
+
+    * a 2011 LSOA takes IMD 2025 from its best-fit 2021 LSOA;
+    * a 2021 LSOA takes IMD 2019 from its 2011 parent (missing when it merges several);
+    * a 2021 LSOA's population is its 2011 parent's, shared equally among the parts
+      when the parent was split in 2021 (ONS split LSOAs into parts of similar
+      population), summed over parents when merged. Parts of a split that the best-fit
+      lookup does not list are tied to their parent by point in polygon.
 
     Parameters
     ----------
     areas : geopandas.GeoDataFrame
-        LSOAs with a ``code`` column (from ``load_boundary(level="lsoa")``) or an
-        ``lsoa_code``/``LSOA11CD`` column.
-    imd_year, population_year : int
-        See :func:`load_imd` and :func:`load_population`.
+        LSOAs with a ``code`` column (``load_boundary(level="lsoa")`` or
+        ``level="lsoa21"``) or an ``lsoa_code``/``LSOA11CD`` column.
+    imd_year : {2019, 2025}, optional
+        Default: 2019 for 2011 LSOAs, 2025 for 2021 LSOAs.
+    population_year : int
+        See :func:`load_population`.
 
     Returns
     -------
     geopandas.GeoDataFrame
         ``areas`` (same index, not modified) plus the IMD ranks/deciles and
-        ``population``, ``population_0_24``, ``population_10_24`` (single years of age:
-        :func:`load_population`). Areas that fail to join are listed in a :class:`HotspotsWarning` and in
-        ``attrs["load_report"]`` (reason ``"no IMD"`` / ``"no population"``).
+        ``population``, ``population_0_24``, ``population_10_24``. Every row is kept:
+        areas that fail to join have missing values (not zero), are named in a
+        :class:`HotspotsWarning` and in ``attrs["load_report"].notes``;
+        ``attrs["lsoa_vintage"]`` is 2011 or 2021.
 
     Examples
     --------
@@ -400,6 +426,8 @@ def area_context(
     >>> int(ctx["population"].sum())  # doctest: +SKIP
     279142
     """
+    from ._vintages import best_fit_lookup, carry_population, code_vintage, parents_2011
+
     gdf = require_geodataframe(areas, "areas")
     codes = _lsoa_codes(gdf)
     if len(gdf) == 0:
@@ -410,17 +438,53 @@ def area_context(
             f"areas has no LSOA codes (E01…/W01…); first values: {list(codes[:5])}. Use LSOA "
             "boundaries, e.g. load_boundary(..., level='lsoa')."
         )
-    imd = load_imd(year=imd_year, areas=valid)
-    pop = load_population(year=population_year, areas=valid)
+    level = str(gdf["level"].iloc[0]) if "level" in gdf.columns else None
+    vintage = code_vintage(valid, level)
+    if imd_year is None:
+        imd_year = 2019 if vintage == 2011 else 2025
+    if imd_year not in _IMD_FILES:
+        raise DataError(f"imd_year must be one of {sorted(_IMD_FILES)}, got {imd_year!r}.")
     report = LoadReport(source=f"IMD {imd_year}; population mid-{population_year}")
     report.rows_read = len(gdf)
-    if _LSOA_VINTAGE[imd_year] != 2011:
-        message = (
-            f"IMD {imd_year} uses {_LSOA_VINTAGE[imd_year]} LSOA codes but these areas "
-            "(and the population estimates) use 2011 codes; LSOAs split or merged in 2021 "
-            "will not join."
+    methods: list[str] = []
+    key_imd = codes.copy()  # the code under which each area is looked up in the IMD table
+    key_pop: pd.Series | None = None
+    carried: pd.DataFrame | None = None
+    if vintage == 2011 and _LSOA_VINTAGE[imd_year] == 2021:
+        lookup = best_fit_lookup(valid)
+        key_imd = codes.map(lookup.set_index("lsoa11_code")["lsoa21_code"])
+        methods.append(
+            f"IMD {imd_year} (2021 LSOA codes) carried to these 2011 LSOAs by the ONS "
+            f"best-fit lookup ({lookup.attrs['source']}): each takes its best-fit 2021 LSOA's values"
         )
-        report.warn(message)
+    if vintage == 2021:
+        lookup = best_fit_lookup(valid)
+        parents, lost = parents_2011(gdf.assign(code=codes), lookup)
+        if lost:
+            report.notes.append(f"no 2011 parent found for {len(lost)} LSOA(s): {lost[:10]}")
+        n_pip = int((parents["how"] == "point in polygon").sum())
+        pop_all = load_population(year=population_year, areas=sorted(set(parents["lsoa11_code"])))
+        carried = carry_population(
+            parents, pop_all, ["population", "population_0_24", "population_10_24"]
+        )
+        key_pop = codes
+        methods.append(
+            f"mid-{population_year} population (2011 LSOAs) carried to these 2021 LSOAs by "
+            f"the ONS best-fit lookup ({lookup.attrs['source']}): unchanged LSOAs keep their "
+            "population, merged ones sum their parents, and a 2011 LSOA split in 2021 is "
+            f"shared equally among its parts ({n_pip} part(s) not in the best-fit lookup "
+            "were tied to their parent by point in polygon)"
+        )
+        if _LSOA_VINTAGE[imd_year] == 2011:
+            n_par = parents.groupby("lsoa21_code")["lsoa11_code"].transform("size")
+            single = parents[n_par == 1].set_index("lsoa21_code")["lsoa11_code"]
+            key_imd = codes.map(single)
+            methods.append(
+                f"IMD {imd_year} (2011 LSOA codes) carried to these 2021 LSOAs from their "
+                "2011 parent; an LSOA merged from several 2011 LSOAs gets no value"
+            )
+    imd_keys = sorted({str(k) for k in key_imd.dropna() if _CODE_RE.match(str(k))})
+    imd = load_imd(year=imd_year, areas=imd_keys) if imd_keys else load_imd(year=imd_year)
     dup = codes[codes.duplicated()]
     if len(dup):
         message = (
@@ -439,98 +503,117 @@ def area_context(
         raise DataError(
             f"areas already has column(s) {clash}; drop or rename them before joining context."
         )
-    added = {
-        col: codes.map(table.set_index("lsoa_code")[col])
-        for table, cols in ((imd, imd_cols), (pop, pop_cols))
-        for col in cols
-    }
+    added = {col: key_imd.map(imd.set_index("lsoa_code")[col]) for col in imd_cols}
+    if carried is not None and key_pop is not None:
+        for col in pop_cols:
+            added[col] = key_pop.map(carried[col])
+    else:
+        pop = load_population(year=population_year, areas=valid)
+        for col in pop_cols:
+            added[col] = codes.map(pop.set_index("lsoa_code")[col])
     out = pd.concat([out, pd.DataFrame(added, index=out.index)], axis=1)
-    for reason, col in (("no IMD", "imd_rank"), ("no population", "population")):
+    for what, col in (("no IMD", "imd_rank"), ("no population", "population")):
         missing = out[col].isna().to_numpy()
         if missing.any():
             bad = list(codes[missing])
-            report.drop(reason, np.flatnonzero(missing) + 1)
-            message = (
-                f"{len(bad)} of {len(out)} areas have {reason} ({', '.join(bad[:10])}"
+            # kept with missing values, so a note, not a drop: rows_kept stays rows_read
+            report.warn(
+                f"{len(bad)} of {len(out)} areas have {what} ({', '.join(bad[:10])}"
                 f"{' ...' if len(bad) > 10 else ''}); their values are missing, not zero."
             )
-            report.warn(message)
+    for note in methods:
+        report.notes.append(note)
     out.attrs = dict(gdf.attrs)
     out.attrs["load_report"] = report
+    out.attrs["lsoa_vintage"] = vintage
     return record(
         out,
         method="area_context",
         parameters={"imd_year": imd_year, "population_year": population_year},
         sources=["imd", "population"],
         inherit=gdf,
+        lsoa_vintage=vintage,
+        method_notes=methods,
     )
 
 
-def add_rates(
-    areas: gpd.GeoDataFrame,
-    counts_column: str,
-    *,
-    per: float = 1000,
-    population: str = "population",
+def count_in_lsoas(
+    incidents: gpd.GeoDataFrame, lsoas: gpd.GeoDataFrame, *, name: str = "count"
 ) -> gpd.GeoDataFrame:
-    """Add a rate of ``counts_column`` per ``per`` residents.
+    """Count incidents per LSOA, whatever the vintage of their police.uk LSOA codes.
 
-    Parameters
-    ----------
-    areas : geopandas.GeoDataFrame
-        With ``counts_column`` and the population column (see :func:`area_context`).
-    counts_column : str
-        Counts of incidents (non-negative numbers, no missing values).
-    per : float, default 1000
-    population : {"population", "population_0_24", "population_10_24"} or str
-        Denominator column: all residents, or residents aged 0–24.
-
-    Returns
-    -------
-    geopandas.GeoDataFrame
-        A copy with ``<counts_column>_per_<per>`` (all residents) or
-        ``<counts_column>_per_<per>_<population>``. A zero or missing population gives
-        NaN with a :class:`HotspotsWarning`, never infinity.
+    An incident whose ``lsoa_code`` is one of ``lsoas`` is counted there (police.uk's
+    own assignment). Any other incident (a code of the other census vintage, e.g. a
+    2011 code against 2021 LSOAs, or no code) is placed by point in polygon; a point in
+    no polygon (boundary generalisation) by its code through the ONS best-fit lookup.
+    What happened is in ``attrs["load_report"]`` (rows are positions in ``incidents``,
+    from 1): notes count each route; incidents placed nowhere are dropped as
+    ``"outside every LSOA"``.
 
     Examples
     --------
-    >>> import geopandas as gpd
-    >>> from shapely.geometry import Point
-    >>> g = gpd.GeoDataFrame({"n": [3, 0], "population": [1500, 0]},
-    ...                      geometry=[Point(0, 0), Point(1, 1)], crs=27700)
-    >>> add_rates(g, "n")["n_per_1000"].tolist()
-    [2.0, nan]
+    >>> import geopandas as gpd  # doctest: +SKIP
+    >>> counts = count_in_lsoas(incidents, load_boundary("Medway", level="lsoa21"))  # doctest: +SKIP
     """
-    gdf = require_geodataframe(areas, "areas")
-    counts = require_numeric(gdf, counts_column, "areas")
-    if bool((counts < 0).any()):
-        raise DataError(f"areas column {counts_column!r} has negative counts.")
-    if not np.isfinite(per) or per <= 0:
-        raise DataError(f"per must be a positive number, got {per!r}.")
-    require_columns(gdf, [population], "areas")
-    denom = pd.to_numeric(gdf[population], errors="coerce").to_numpy(dtype=float)
-    if bool((denom < 0).any()):
-        raise DataError(f"areas column {population!r} has negative values.")
-    bad = ~np.isfinite(denom) | (denom == 0)
-    rate = np.full(len(gdf), np.nan)
-    ok = ~bad
-    rate[ok] = counts[ok] / denom[ok] * per
-    suffix = f"{per:g}" if population == "population" else f"{per:g}_{population}"
-    name = f"{counts_column}_per_{suffix}"
-    if bad.any():
-        rows = list(gdf.index[bad][:10])
-        warnings.warn(
-            f"{int(bad.sum())} area(s) have zero or missing {population!r} (index {rows}); "
-            f"their {name} is NaN.",
-            HotspotsWarning,
-            stacklevel=2,
+    from ._vintages import best_fit_lookup, code_vintage
+
+    pts = require_geodataframe(incidents, "incidents")
+    areas = require_geodataframe(lsoas, "lsoas")
+    require_columns(pts, ["lsoa_code"], "incidents")
+    codes = _lsoa_codes(areas)
+    level = str(areas["level"].iloc[0]) if "level" in areas.columns and len(areas) else None
+    vintage = code_vintage([c for c in codes.unique() if _CODE_RE.match(c)], level)
+    pos_of = pd.Series(np.arange(len(areas)), index=codes.to_numpy())
+    pos_of = pos_of[~pos_of.index.duplicated()]
+    raw = pts["lsoa_code"].astype("string").fillna("").str.strip().to_numpy(dtype=object)
+    pos = pd.Series(raw).map(pos_of).to_numpy(dtype=float)
+    direct = ~np.isnan(pos)
+    report = LoadReport(source="incidents -> LSOAs", rows_read=len(pts))
+    rest = np.flatnonzero(~direct)
+    pip_pos = np.full(len(rest), -1, dtype=np.int64)
+    if len(rest):
+        import geopandas as gpd
+
+        frame = areas[[areas.geometry.name]].reset_index(drop=True)
+        sub = pts.iloc[rest][[pts.geometry.name]].reset_index(drop=True)
+        hits = gpd.sjoin(sub, frame, how="inner", predicate="intersects")
+        # the first intersecting polygon in row order, as count_points assigns
+        first = hits["index_right"].groupby(level=0).min()
+        pip_pos[first.index.to_numpy()] = first.to_numpy()
+    placed_pip = pip_pos >= 0
+    other = rest[~placed_pip]
+    lookup_pos = np.full(len(other), np.nan)
+    if len(other):
+        lookup = best_fit_lookup()
+        src, dst = (
+            ("lsoa11_code", "lsoa21_code") if vintage == 2021 else ("lsoa21_code", "lsoa11_code")
         )
-    out = gdf.copy()
-    out[name] = rate
+        table = lookup.drop_duplicates(src).set_index(src)[dst]
+        mapped = pd.Series(raw[other]).map(table)
+        lookup_pos = mapped.map(pos_of).to_numpy(dtype=float)
+    by_lookup = ~np.isnan(lookup_pos)
+    final = np.full(len(pts), -1, dtype=np.int64)
+    final[direct] = pos[direct].astype(np.int64)
+    final[rest[placed_pip]] = pip_pos[placed_pip]
+    final[other[by_lookup]] = lookup_pos[by_lookup].astype(np.int64)
+    report.drop("outside every LSOA", np.flatnonzero(final < 0) + 1)
+    n_other_vintage = int(sum(1 for c in raw[rest] if c))
+    report.notes.append(
+        f"{int(direct.sum()):,} incident(s) counted by their police.uk LSOA code; "
+        f"{len(rest):,} had a code of another vintage or area ({n_other_vintage:,}) or none: "
+        f"{int(placed_pip.sum()):,} placed by point in polygon, {int(by_lookup.sum()):,} by "
+        f"the ONS best-fit lookup ({vintage} LSOAs)"
+    )
+    out = areas.copy()
+    out[name] = np.bincount(final[final >= 0], minlength=len(areas)).astype(np.int64)
+    out.attrs["load_report"] = report
     return record(
         out,
-        method="add_rates",
-        parameters={"counts_column": counts_column, "per": per, "population": population},
-        sources=["population"],
-        inherit=gdf,
+        method="count_in_lsoas",
+        parameters={"name": name, "lsoa_vintage": vintage},
+        inherit=pts,
+        n_by_code=int(direct.sum()),
+        n_by_point=int(placed_pip.sum()),
+        n_by_lookup=int(by_lookup.sum()),
+        n_outside=int((final < 0).sum()),
     )

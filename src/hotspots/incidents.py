@@ -19,9 +19,9 @@ import numpy as np
 import pandas as pd
 
 from ._errors import CRSError, DataError, HotspotsWarning
+from ._policeuk import SourcedLoadReport, _keep_in_area, _to_float, _transformer
 from ._provenance import record
 from ._validate import BNG, GB_LONLAT_BOUNDS, lonlat_problems
-from .police import SourcedLoadReport, _keep_in_area, _to_float, _transformer
 
 __all__ = ["read_incidents"]
 

@@ -95,7 +95,7 @@ def _client(client: Any) -> Iterator[Any]:
 
 
 def _files(source: Any) -> list[tuple[str, Any]]:
-    from .police import _sources
+    from ._policeuk import _sources
 
     return _sources(source)
 
@@ -104,7 +104,7 @@ def _parse_file(
     name: str, where: Any, months: list[str] | None, crime_types: list[str] | None
 ) -> tuple[Any, Any]:
     """One file through the in-memory reader's own parsing step."""
-    from .police import _parse, _read_table, _Rows
+    from ._policeuk import _parse, _read_table, _Rows
 
     df = _read_table(name, where, "utf-8").to_pandas()
     n = len(df)
@@ -113,7 +113,7 @@ def _parse_file(
 
 
 def _filters(crime_types: Sequence[str] | None, months: Any) -> tuple[Any, Any]:
-    from .police import _check_crime_types, _normalise_months
+    from ._policeuk import _check_crime_types, _normalise_months
 
     wanted = _check_crime_types(crime_types) if crime_types is not None else None
     month_list = _normalise_months(months) if months is not None else None

@@ -22,28 +22,35 @@ raised instead.
 
 Speed: files are parsed by pyarrow (multi-threaded) with repeated text dictionary-encoded
 (it arrives as pandas categoricals, see :data:`CATEGORY_COLUMNS`), all files are joined in
-Arrow before conversion, and the projection is one vectorised pyproj call.
+Arrow before conversion, and the projection is one vectorised pyproj call. The parsing
+core that the other police loaders share lives in ``hotspots._policeuk``.
 """
 
 from __future__ import annotations
 
-import io
-import re
-import warnings
-import zipfile
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
-from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from ._errors import DataError, HotspotsWarning
-from ._provenance import record
+from ._policeuk import (
+    API_CATEGORIES,
+    BULK_COLUMNS,
+    CATEGORY_COLUMNS,
+    CRIME_TYPES,
+    INCIDENT_COLUMNS,
+    SourcedLoadReport,
+    _check_crime_types,
+    _finish,
+    _keep_in_area,
+    _normalise_months,
+    _parse,
+    _read_tables,
+    _Rows,
+    _sources,
+)
 from ._report import LoadReport
-from ._validate import BNG, area_polygon, lonlat_problems
 
 __all__ = [
     "API_CATEGORIES",
@@ -56,307 +63,6 @@ __all__ = [
     "parse_police_frame",
     "read_police_csv",
 ]
-
-#: Bulk "street" CSV header -> incident column name, in the published order.
-BULK_COLUMNS: dict[str, str] = {
-    "Crime ID": "crime_id",
-    "Month": "month",
-    "Reported by": "reported_by",
-    "Falls within": "falls_within",
-    "Longitude": "longitude",
-    "Latitude": "latitude",
-    "Location": "location",
-    "LSOA code": "lsoa_code",
-    "LSOA name": "lsoa_name",
-    "Crime type": "crime_type",
-    "Last outcome category": "outcome",
-    "Context": "context",
-}
-#: The incident columns every police loader returns (before ``geometry``).
-INCIDENT_COLUMNS: tuple[str, ...] = tuple(
-    v for v in BULK_COLUMNS.values() if v not in {"longitude", "latitude"}
-)
-#: Columns with few distinct values, stored as pandas categoricals by :func:`read_police_csv`.
-CATEGORY_COLUMNS: tuple[str, ...] = (
-    "month",
-    "reported_by",
-    "falls_within",
-    "location",
-    "lsoa_code",
-    "lsoa_name",
-    "crime_type",
-    "outcome",
-    "context",
-)
-#: Street-level API category slugs -> bulk CSV crime type names.
-API_CATEGORIES: dict[str, str] = {
-    "anti-social-behaviour": "Anti-social behaviour",
-    "bicycle-theft": "Bicycle theft",
-    "burglary": "Burglary",
-    "criminal-damage-arson": "Criminal damage and arson",
-    "drugs": "Drugs",
-    "other-theft": "Other theft",
-    "possession-of-weapons": "Possession of weapons",
-    "public-order": "Public order",
-    "robbery": "Robbery",
-    "shoplifting": "Shoplifting",
-    "theft-from-the-person": "Theft from the person",
-    "vehicle-crime": "Vehicle crime",
-    "violent-crime": "Violence and sexual offences",
-    "other-crime": "Other crime",
-    # used for months before May 2013
-    "public-disorder-weapons": "Public disorder and weapons",
-}
-#: Crime type names used in the bulk files (the last one only before May 2013).
-CRIME_TYPES: tuple[str, ...] = tuple(API_CATEGORIES.values())
-
-_FILTER_REASONS = ("filtered: month", "filtered: crime type")
-_MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
-
-
-@dataclass
-class SourcedLoadReport(LoadReport):
-    """A :class:`~hotspots.LoadReport` that also knows which file each dropped row is in.
-
-    ``dropped`` holds line numbers per reason (as in every load report); ``files`` holds
-    the same lines per file and reason, so rows of several files can be told apart.
-
-    Examples
-    --------
-    >>> r = SourcedLoadReport("a.csv", rows_read=4)
-    >>> r.drop_in("a.csv", "no location", [3])
-    >>> r.where("no location")
-    [('a.csv', 3)]
-    """
-
-    files: dict[str, dict[str, list[int]]] = field(default_factory=dict)
-
-    def drop_in(self, source: str, reason: str, rows: Iterable[int]) -> None:
-        """Record ``rows`` (line numbers of ``source``) as dropped for ``reason``."""
-        rows = [int(r) for r in rows]
-        if rows:
-            self.drop(reason, rows)
-            self.files.setdefault(source, {}).setdefault(reason, []).extend(rows)
-
-    def where(self, reason: str) -> list[tuple[str, int]]:
-        """The ``(file, line)`` pairs dropped for ``reason``."""
-        return [(f, n) for f, d in self.files.items() for n in d.get(reason, [])]
-
-    def absorb(self, other: LoadReport) -> None:
-        """Add ``other`` (a report of one more file) into this report in place."""
-        self.rows_read += other.rows_read
-        self.notes.extend(other.notes)
-        files = other.files if isinstance(other, SourcedLoadReport) else {}
-        for reason, rows in other.dropped.items():
-            self.drop(reason, rows)
-        for source, d in files.items():
-            for reason, rows in d.items():
-                self.files.setdefault(source, {}).setdefault(reason, []).extend(rows)
-
-    def summary(self) -> str:
-        """One paragraph; row references are ``file:line`` when several files were read."""
-        if not self.files or list(self.files) == [self.source]:
-            return super().summary()
-        parts = [f"{self.source}: read {self.rows_read:,}, kept {self.rows_kept:,}"]
-        for reason, rows in self.dropped.items():
-            refs = self.where(reason)[:10]
-            shown = ", ".join(f"{Path(f).name}:{n}" for f, n in refs)
-            more = " ..." if len(rows) > 10 else ""
-            parts.append(f"dropped {len(rows):,} ({reason}; rows {shown}{more})")
-        parts.extend(self.notes)
-        return "; ".join(parts)
-
-
-@lru_cache(maxsize=8)
-def _transformer(src: str, dst: str) -> Any:
-    from pyproj import Transformer
-
-    return Transformer.from_crs(src, dst, always_xy=True)
-
-
-def _to_float(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """Return (float values, blank mask) of a raw coordinate column."""
-    if pd.api.types.is_numeric_dtype(values.dtype):
-        arr = values.to_numpy(dtype=float, na_value=np.nan)
-        return arr, np.isnan(arr)
-    text = values.astype("str").str.strip()
-    blank = (text.isna() | (text == "")).to_numpy(dtype=bool, na_value=True)
-    num = pd.to_numeric(text.where(~blank), errors="coerce")
-    return num.to_numpy(dtype=float, na_value=np.nan), blank
-
-
-def _text(values: pd.Series) -> pd.Series:
-    """A raw text column as strings (categoricals kept) with missing values as ``""``."""
-    if isinstance(values.dtype, pd.CategoricalDtype):
-        if values.isna().any():
-            if "" not in values.cat.categories:
-                values = values.cat.add_categories([""])
-            values = values.fillna("")
-        return values
-    return values.astype("str").fillna("")
-
-
-class _Rows:
-    """Row provenance of a batch: file names, each row's file code and line number."""
-
-    def __init__(self, names: list[str], codes: np.ndarray, lines: np.ndarray) -> None:
-        self.names, self.codes, self.lines = names, codes, lines
-
-    def take(self, mask: np.ndarray) -> _Rows:
-        return _Rows(self.names, self.codes[mask], self.lines[mask])
-
-    def at(self, i: int) -> str:
-        return f"{self.names[int(self.codes[i])]}: line {int(self.lines[i])}"
-
-    def drop(self, report: SourcedLoadReport, reason: str, mask: np.ndarray) -> None:
-        if not mask.any():
-            return
-        codes, lines = self.codes[mask], self.lines[mask]
-        for code in np.unique(codes):
-            report.drop_in(self.names[int(code)], reason, lines[codes == code])
-
-    def per_file(self, mask: np.ndarray) -> np.ndarray:
-        return np.bincount(self.codes[mask], minlength=len(self.names))
-
-
-def _check_coordinates(
-    lon: np.ndarray,
-    lat: np.ndarray,
-    blank: np.ndarray,
-    rows: _Rows,
-    *,
-    report: SourcedLoadReport,
-    columns: tuple[str, str],
-) -> np.ndarray:
-    """Classify coordinates, record drops, and return the mask of usable rows.
-
-    Raises DataError, per file, when no located row is usable or most look swapped.
-    """
-    finite = np.isfinite(lon) & np.isfinite(lat)
-    unparseable = ~blank & ~finite
-    swapped, outside = lonlat_problems(lon, lat)
-    n_located, n_bad = rows.per_file(~blank), rows.per_file(unparseable)
-    n_ok, n_swapped, n_out = rows.per_file(finite), rows.per_file(swapped), rows.per_file(outside)
-    x, y = columns
-    for f in range(len(rows.names)):
-        if n_located[f] and n_bad[f] == n_located[f]:
-            i = int(np.flatnonzero(unparseable & (rows.codes == f))[0])
-            col = x if not np.isfinite(lon[i]) else y
-            raise DataError(
-                f"{rows.at(i)}, column {col!r}: no coordinate of this file could be read "
-                f"as a number. Check the {x}/{y} columns hold decimal degrees."
-            )
-        if n_ok[f] and n_swapped[f] > n_ok[f] / 2:
-            i = int(np.flatnonzero(swapped & (rows.codes == f))[0])
-            raise DataError(
-                f"{rows.at(i)}: the {x!r} and {y!r} columns look swapped: {n_swapped[f]} of "
-                f"{n_ok[f]} points fall in Great Britain only with latitude and longitude "
-                f"exchanged ({x}={lon[i]}, {y}={lat[i]}). Swap the column names and reload."
-            )
-        if n_ok[f] and n_out[f] == n_ok[f]:
-            i = int(np.flatnonzero(outside & (rows.codes == f))[0])
-            raise DataError(
-                f"{rows.at(i)}, columns {x!r}/{y!r} = ({lon[i]}, {lat[i]}): every point of "
-                "this file lies outside Great Britain. This loader expects WGS84 "
-                "longitude/latitude in Great Britain."
-            )
-    rows.drop(report, "no location", blank)
-    rows.drop(report, "unparseable coordinates", unparseable)
-    if swapped.any():
-        rows.drop(report, "swapped longitude/latitude", swapped)
-        report.notes.append(
-            f"{int(swapped.sum())} row(s) with latitude and longitude exchanged were "
-            "dropped rather than repaired"
-        )
-    rows.drop(report, "outside Great Britain", outside)
-    usable: np.ndarray = finite & ~swapped & ~outside
-    return usable
-
-
-def _normalise_months(months: Iterable[Any]) -> list[str]:
-    out = []
-    for m in [months] if isinstance(months, str) else months:
-        if isinstance(m, str) and _MONTH_RE.match(m.strip()):
-            out.append(m.strip())
-            continue
-        if isinstance(m, str) and not re.match(r"^\d{4}-\d{2}-\d{2}", m.strip()):
-            raise DataError(f"month {m!r} is not a 'YYYY-MM' month or a date.")
-        try:
-            out.append(pd.Timestamp(m).strftime("%Y-%m"))
-        except (ValueError, TypeError) as exc:
-            raise DataError(f"month {m!r} is not a 'YYYY-MM' month or a date.") from exc
-    return sorted(set(out))
-
-
-def _check_crime_types(crime_types: Iterable[str]) -> list[str]:
-    wanted = [crime_types] if isinstance(crime_types, str) else list(crime_types)
-    unknown = [t for t in wanted if t not in CRIME_TYPES]
-    if unknown:
-        raise DataError(
-            f"unknown crime type(s) {unknown}; use the bulk CSV names: {list(CRIME_TYPES)}."
-        )
-    return wanted
-
-
-def _require_bulk_columns(columns: Iterable[Any], source: str) -> None:
-    have = [str(c) for c in columns]
-    missing = [c for c in BULK_COLUMNS if c not in have]
-    if missing:
-        raise DataError(
-            f"{source}: line 1 (header) is missing column(s) {missing}; found {have}. "
-            "Is this a data.police.uk street CSV?"
-        )
-
-
-def _parse(
-    df: pd.DataFrame,
-    rows: _Rows,
-    *,
-    months: list[str] | None = None,
-    crime_types: list[str] | None = None,
-) -> tuple[Any, SourcedLoadReport]:
-    import geopandas as gpd
-    import shapely
-
-    _require_bulk_columns(df.columns, rows.names[0] if len(rows.names) == 1 else "input")
-    source = rows.names[0] if len(rows.names) == 1 else f"{len(rows.names)} files"
-    report = SourcedLoadReport(source=source, rows_read=len(df))
-    keep = np.ones(len(df), dtype=bool)
-    if months is not None:
-        hit = _text(df["Month"]).isin(months).to_numpy(dtype=bool)
-        rows.drop(report, "filtered: month", ~hit)
-        keep &= hit
-    if crime_types is not None:
-        hit = _text(df["Crime type"]).isin(crime_types).to_numpy(dtype=bool)
-        rows.drop(report, "filtered: crime type", keep & ~hit)
-        keep &= hit
-    if not keep.all():
-        df, rows = df.loc[keep], rows.take(keep)
-    lon, blank_x = _to_float(df["Longitude"])
-    lat, blank_y = _to_float(df["Latitude"])
-    ok = _check_coordinates(
-        lon, lat, blank_x | blank_y, rows, report=report, columns=("Longitude", "Latitude")
-    )
-    if not ok.all():
-        df, rows, lon, lat = df.loc[ok], rows.take(ok), lon[ok], lat[ok]
-    x, y = _transformer("EPSG:4326", BNG).transform(lon, lat)
-    df = df.reset_index(drop=True)
-    cols: dict[str, Any] = {
-        name: _text(df[raw])
-        for raw, name in BULK_COLUMNS.items()
-        if name not in {"longitude", "latitude"}
-    }
-    for extra in df.columns:
-        if extra not in BULK_COLUMNS:
-            cols[str(extra)] = df[extra]
-    out = pd.DataFrame(cols)
-    if len(rows.names) == 1:
-        out["source_file"] = rows.names[0]
-    else:
-        out["source_file"] = pd.Categorical.from_codes(rows.codes, categories=pd.Index(rows.names))
-    out["source_line"] = rows.lines
-    gdf = gpd.GeoDataFrame(out, geometry=shapely.points(x, y), crs=BNG)
-    return gdf, report
 
 
 def parse_police_frame(
@@ -429,206 +135,6 @@ def drop_duplicate_ids(gdf: Any, report: LoadReport) -> Any:
     return gdf.loc[~dup]
 
 
-# --------------------------------------------------------------------------- files
-def _sources(source: Any) -> list[tuple[str, Any]]:
-    """Expand ``source`` into (name, path-or-(zip, member)) pairs."""
-    if isinstance(source, (list, tuple)):
-        return [s for item in source for s in _sources(item)]
-    path = Path(source)
-    if path.is_dir():
-        files = sorted(path.rglob("*-street.csv"))
-        if not files:
-            raise DataError(
-                f"{path}: no '*-street.csv' files found (expected the data.police.uk "
-                "layout YYYY-MM/YYYY-MM-<force>-street.csv)."
-            )
-        return [(str(f), f) for f in files]
-    if not path.exists():
-        raise DataError(f"{path}: file not found.")
-    if path.suffix.lower() == ".zip" or (
-        path.suffix.lower() != ".csv" and zipfile.is_zipfile(path)
-    ):
-        with zipfile.ZipFile(path) as zf:
-            members = sorted(m for m in zf.namelist() if m.endswith("-street.csv"))
-        if not members:
-            raise DataError(f"{path}: the archive holds no '*-street.csv' member.")
-        return [(f"{path}!{m}", (path, m)) for m in members]
-    return [(str(path), path)]
-
-
-def _read_bytes(where: Any) -> bytes:
-    if isinstance(where, tuple):
-        with zipfile.ZipFile(where[0]) as zf:
-            return zf.read(where[1])
-    return Path(where).read_bytes()
-
-
-def _decode_error(name: str, data: bytes, encoding: str) -> DataError:
-    try:
-        data.decode(encoding)
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        start = data.rfind(b"\n", 0, exc.start) + 1
-        column = data.count(b",", start, exc.start)
-        header = data.split(b"\n", 1)[0].decode("utf-8", "replace").strip().split(",")
-        col = header[column].lstrip("\ufeff") if column < len(header) else f"#{column + 1}"
-        return DataError(
-            f"{name}: line {line}, column {col!r}: byte {data[exc.start]:#04x} at offset "
-            f"{exc.start} is not valid {encoding}. Re-save the file as UTF-8, or pass "
-            "encoding='cp1252' if it is a Windows-1252 export."
-        )
-    return DataError(f"{name}: the file could not be parsed as CSV.")
-
-
-_DICT_COLUMNS = tuple(k for k, v in BULK_COLUMNS.items() if v in CATEGORY_COLUMNS)
-
-
-def _arrow_read(src: Any, encoding: str, numeric: bool) -> Any:
-    import pyarrow as pa  # type: ignore[import-untyped]
-    import pyarrow.csv as pacsv  # type: ignore[import-untyped]
-
-    types = {c: pa.string() for c in BULK_COLUMNS}
-    # repeated text is dictionary-encoded while parsing: it arrives as categoricals
-    types.update({c: pa.dictionary(pa.int32(), pa.string()) for c in _DICT_COLUMNS})
-    if numeric:
-        types.update({"Longitude": pa.float64(), "Latitude": pa.float64()})
-    convert = pacsv.ConvertOptions(
-        column_types=types,
-        null_values=[""],
-        strings_can_be_null=False,
-        quoted_strings_can_be_null=False,
-    )
-    enc = encoding.lower().replace("-", "").replace("_", "")
-    read = (
-        pacsv.ReadOptions() if enc in {"utf8", "utf8sig"} else pacsv.ReadOptions(encoding=encoding)
-    )
-    if isinstance(src, io.BytesIO):
-        src.seek(0)
-    return pacsv.read_csv(src, read_options=read, convert_options=convert)
-
-
-def _read_table(name: str, where: Any, encoding: str) -> Any:
-    """Read one street CSV as an Arrow table of the bulk columns (BOM and CRLF handled).
-
-    Coordinates are read as numbers when every value parses (the fast, usual case),
-    else as text so that the bad lines can be reported.
-    """
-    import pyarrow as pa  # type: ignore[import-untyped]
-
-    src: Any = io.BytesIO(_read_bytes(where)) if isinstance(where, tuple) else str(where)
-    if not isinstance(where, tuple) and Path(where).stat().st_size == 0:
-        raise DataError(f"{name}: the file is empty (0 bytes); expected a header line.")
-    try:
-        try:
-            table = _arrow_read(src, encoding, numeric=True)
-        except pa.ArrowInvalid as exc:
-            if "to double" not in str(exc):
-                raise
-            table = _arrow_read(src, encoding, numeric=False)
-    except pa.ArrowInvalid as exc:
-        msg = str(exc)
-        if "Empty CSV file" in msg:
-            raise DataError(
-                f"{name}: the file is empty (0 bytes); expected a header line."
-            ) from exc
-        if "UTF8" in msg:
-            raise _decode_error(name, _read_bytes(where), "utf-8") from exc
-        raise DataError(f"{name}: the file could not be parsed as CSV ({msg}).") from exc
-    _require_bulk_columns(table.column_names, name)
-    return table.select(list(BULK_COLUMNS))
-
-
-def _read_tables(files: list[tuple[str, Any]], encoding: str) -> tuple[pd.DataFrame, _Rows]:
-    """Read every file and concatenate in Arrow, so categories are unified once."""
-    import pyarrow as pa  # type: ignore[import-untyped]
-
-    tables = []
-    for name, where in files:
-        table = _read_table(name, where, encoding)
-        if table.num_rows == 0 and len(files) == 1:
-            raise DataError(f"{name}: the file has a header (line 1) but no data rows.")
-        tables.append(table)
-    coords = ("Longitude", "Latitude")
-    if len({str(t.schema.field(c).type) for t in tables for c in coords}) > 1:
-        tables = [_coords_as_text(t) for t in tables]
-    counts = np.array([t.num_rows for t in tables], dtype=np.int64)
-    df = pa.concat_tables(tables).to_pandas()
-    codes = np.repeat(np.arange(len(tables), dtype=np.intp), counts)
-    starts = np.repeat(np.cumsum(counts) - counts, counts)
-    lines = np.arange(int(counts.sum()), dtype=np.int64) - starts + 2
-    return df, _Rows([n for n, _ in files], codes, lines)
-
-
-def _coords_as_text(table: Any) -> Any:
-    import pyarrow as pa  # type: ignore[import-untyped]
-
-    for c in ("Longitude", "Latitude"):
-        i = table.schema.get_field_index(c)
-        table = table.set_column(i, c, table.column(c).cast(pa.string()))
-    return table
-
-
-def _keep_in_area(gdf: Any, area: Any, report: LoadReport) -> Any:
-    import shapely
-
-    geom = area_polygon(area, gdf.crs.to_string() if gdf.crs is not None else BNG)
-    shapely.prepare(geom)
-    pts = gdf.geometry.to_numpy()
-    inside = shapely.intersects_xy(geom, shapely.get_x(pts), shapely.get_y(pts))
-    if inside.all():
-        return gdf
-    out = gdf.loc[~inside]
-    for f in dict.fromkeys(out["source_file"].to_numpy()):
-        rows = out["source_line"].to_numpy()[out["source_file"].to_numpy() == f]
-        if isinstance(report, SourcedLoadReport):
-            report.drop_in(str(f), "outside area", rows)
-        else:
-            report.drop("outside area", rows)
-    return gdf.loc[inside]
-
-
-def _compact_categorical(values: pd.Series) -> pd.Series:
-    """``values`` as a categorical holding only the categories in use (no full sort)."""
-    cat = values if isinstance(values.dtype, pd.CategoricalDtype) else values.astype("category")
-    codes = cat.cat.codes.to_numpy()
-    used = np.bincount(codes[codes >= 0], minlength=len(cat.cat.categories)) > 0
-    if used.all():
-        return cat
-    return cat.cat.remove_categories(cat.cat.categories[~used])
-
-
-def _finish(
-    gdf: Any,
-    report: LoadReport,
-    *,
-    method: str,
-    parameters: dict[str, Any],
-    expected: tuple[str, ...] = (),
-) -> Any:
-    """Categoricals, fresh index, report, provenance and a warning for real losses."""
-    gdf = gdf.reset_index(drop=True)
-    for col in (*CATEGORY_COLUMNS, "source_file"):
-        gdf[col] = _compact_categorical(gdf[col])
-    months = [m for m in gdf["month"].cat.categories if _MONTH_RE.match(str(m))]
-    period = {"start": min(months), "end": max(months)} if months else None
-    # attrs last: pandas deep-copies attrs into every derived object
-    gdf.attrs["load_report"] = report
-    record(gdf, method=method, parameters=parameters, sources=["police"], period=period)
-    losses = {
-        k: v
-        for k, v in report.counts().items()
-        if k not in {*_FILTER_REASONS, *expected, "outside area", "no location"}
-    }
-    if losses:
-        warnings.warn(
-            f"{report.source}: dropped {sum(losses.values()):,} of {report.rows_read:,} "
-            f"rows ({losses}); see gdf.attrs['load_report'].",
-            HotspotsWarning,
-            stacklevel=3,
-        )
-    return gdf
-
-
 def read_police_csv(
     source: Any,
     *,
@@ -642,9 +148,9 @@ def read_police_csv(
     Parameters
     ----------
     source : path, list of paths, folder or zip archive
-        One ``*-street.csv``; several; a folder in the download's
-        ``YYYY-MM/YYYY-MM-<force>-street.csv`` layout (searched recursively); or the
-        downloaded zip (members read without extracting).
+        One ``*-street.csv`` (or ``*-street.csv.gz``); several; a folder in the
+        download's ``YYYY-MM/YYYY-MM-<force>-street.csv`` layout or of gzipped months
+        (searched recursively); or the downloaded zip (members read without extracting).
     crime_types : list of str, optional
         Keep these bulk crime types (:data:`CRIME_TYPES`); unknown names raise.
     months : list of "YYYY-MM" or dates, optional
@@ -658,16 +164,20 @@ def read_police_csv(
     Returns
     -------
     geopandas.GeoDataFrame
-        The incident columns (repeated text as categoricals, ``month`` as "YYYY-MM"),
+        The incident columns (repeated text as categoricals, ``month`` as a monthly
+        ``period[M]``, so ``gdf[gdf.month >= "2025-01"]`` filters and sorts by time),
         ``source_file``, ``source_line`` and Point ``geometry``. The load report counts
-        every row: "no location", "unparseable coordinates", "swapped
-        longitude/latitude", "outside Great Britain", "duplicate crime id", "outside
-        area", "filtered: month" and "filtered: crime type".
+        every row: "bad month" (not ``YYYY-MM``), "no location", "unparseable
+        coordinates", "swapped longitude/latitude", "outside Great Britain", "duplicate
+        crime id", "outside area", "filtered: month" and "filtered: crime type"; it lists
+        ``months_present`` and ``months_missing`` (gaps inside the range, also in
+        ``gdf.attrs["months"]``) and ``unknown_crime_types`` (kept, with a warning).
 
     Raises
     ------
     DataError
-        Empty file, missing columns, bytes that are not ``encoding``, longitude and
+        Empty file, no row with a ``YYYY-MM`` month, missing columns, the same month
+        both plain and gzipped in a folder, bytes that are not ``encoding``, longitude and
         latitude swapped in most rows, or no usable coordinate; the message names the
         file, line and column.
 

@@ -20,9 +20,7 @@ import pandas as pd
 
 from . import _http
 from ._errors import DataError, OfflineError
-from ._progress import progress
-from ._validate import BNG, area_polygon
-from .police import (
+from ._policeuk import (
     API_CATEGORIES,
     INCIDENT_COLUMNS,
     SourcedLoadReport,
@@ -33,6 +31,8 @@ from .police import (
     _parse,
     _Rows,
 )
+from ._progress import progress
+from ._validate import BNG, area_polygon
 
 __all__ = ["API_URL", "fetch_police_api", "read_police_api"]
 
