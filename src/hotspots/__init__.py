@@ -62,6 +62,17 @@ _LAZY: dict[str, str] = {
     "pei": "evaluate",
     "rri": "evaluate",
     "backtest": "evaluate",
+    # relations, repeats and timing
+    "colocation_quotient": "relate",
+    "bivariate_moran": "relate",
+    "knox_test": "nearrepeat",
+    "near_repeat_table": "nearrepeat",
+    "time_profile": "timeprofile",
+    "time_summary": "timeprofile",
+    "time_profile_chart": "timeprofile",
+    "aoristic_weights": "timeprofile",
+    "concentration": "concentration",
+    "concentration_curve": "concentration",
     # reach and provision
     "load_network": "network",
     "travel_times": "reach",
