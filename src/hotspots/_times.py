@@ -40,7 +40,7 @@ def event_times(
     require_columns(df, [column], "incidents")
     raw = df[column]
     if isinstance(raw.dtype, pd.PeriodDtype):
-        if raw.dtype.freq.name in {"M", "ME", "Q", "QE", "Y", "YE", "A"}:
+        if str(raw.dtype.freq.freqstr).startswith(("M", "Q", "Y", "A")):
             raise DataError(f"incidents column {column!r} holds months. {coarse}")
         raw = raw.dt.to_timestamp()
     if raw.dtype == object or pd.api.types.is_string_dtype(raw.dtype):
