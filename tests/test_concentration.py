@@ -55,7 +55,7 @@ def test_police_uk_map_points_as_places(medway_crime: gpd.GeoDataFrame) -> None:
     # independently: count rows per published longitude/latitude pair
     counts = crime.groupby(["Longitude", "Latitude"]).size().sort_values(ascending=False)
     n_places = len(counts)
-    top = int(round(0.1 * n_places))
+    top = round(0.1 * n_places)
     share = counts.iloc[:top].sum() / counts.sum()
     assert out.loc["All crime", "places"] == n_places
     assert out.loc["All crime", "top_10pct"] == pytest.approx(share, abs=1 / counts.sum())

@@ -45,7 +45,7 @@ def _near_repeats(rng: np.random.Generator, n: int) -> tuple[np.ndarray, ...]:
 def test_knox_equals_pointpats() -> None:
     x, y, d = _near_repeats(np.random.default_rng(5), 300)
     ours = knox_test(_events(x, y, d), distance=150, days=10, permutations=199, seed=42)
-    np.random.seed(42)  # pointpats draws from numpy's global RandomState
+    np.random.seed(42)  # noqa: NPY002 - pointpats draws from numpy's global RandomState
     ref = spacetime.Knox(np.column_stack([x, y]), d.reshape(-1, 1).astype(float),
                          delta=150, tau=10, permutations=199)  # fmt: skip
     assert ours.statistic == ref.statistic_
@@ -85,7 +85,7 @@ def test_near_repeat_table_by_brute_force() -> None:
 
 def test_planted_near_repeat_found_and_poisson_not() -> None:
     rng = np.random.default_rng(7)
-    sims, found, alarms, table_alarms = 40, 0, 0, 0
+    sims, found, alarms = 40, 0, 0
     for s in range(sims):
         x, y, d = _near_repeats(rng, 150)
         found += knox_test(_events(x, y, d), distance=100, days=7, permutations=99,
@@ -112,7 +112,7 @@ def test_police_uk_months_are_refused() -> None:
     x, y, d = _poisson(np.random.default_rng(0), 20)
     ev = _events(x, y, d)
     months = ev.assign(month=ev["date"].dt.strftime("%Y-%m")).drop(columns="date")
-    with pytest.raises(DataError, match="only the month.*too coarse"):
+    with pytest.raises(DataError, match=r"only the month.*too coarse"):
         knox_test(months, distance=100, days=7)
     with pytest.raises(DataError, match="holds months"):
         near_repeat_table(months, time_column="month")

@@ -94,7 +94,7 @@ def test_time_summary_of_hand_made_grids() -> None:
     few = pd.DataFrame(np.zeros((7, 24)), index=idx, columns=range(24))
     few.iloc[0, 0] = 3
     assert time_summary(few).loc["x"] == "too few incidents (3) for a time pattern"
-    with pytest.raises(DataError, match="output of time_profile"):
+    with pytest.raises(DataError, match=r"output of time_profile"):
         time_summary(pd.DataFrame({"a": [1]}))
 
 
@@ -110,7 +110,7 @@ def test_chart_draws_the_grid() -> None:
 
 
 def test_bad_input() -> None:
-    with pytest.raises(DataError, match="earlier than 'datetime'.*index \\[0\\]"):
+    with pytest.raises(DataError, match=r"earlier than 'datetime'.*index \[0\]"):
         aoristic_weights(_frame(["2024-03-01 22:30"], ["2024-03-01 20:00"]), end="until")
     months = pd.DataFrame({"month": ["2024-01", "2024-02"]})
     with pytest.raises(DataError, match="date and time of every incident"):
