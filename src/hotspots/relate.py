@@ -37,7 +37,7 @@ from .hotspot import build_weights
 if TYPE_CHECKING:
     import geopandas as gpd
 
-__all__ = ["CoLocation", "bivariate_moran", "colocation_quotient"]
+__all__ = ["CoLocation", "bivariate_moran", "colocation_quotient", "relation_map"]
 
 _KERNELS = ("gaussian", "box")
 _ALTERNATIVES = ("greater", "less", "two-sided")
@@ -74,6 +74,42 @@ class CoLocation:
     n_b: int
     n: int
     provenance: dict[str, Any] = field(default_factory=dict)
+
+    def by_area(self, areas: Any) -> gpd.GeoDataFrame:
+        """Aggregate the local results to areas (cells, LSOAs, wards).
+
+        Returns a copy of ``areas`` (same index) with ``clq_n`` (points of A inside),
+        ``clq_mean`` (their mean local CLQ), ``clq_colocated`` (how many are
+        significantly co-located) and ``clq_area``: "Co-located" (mean above 1 and at
+        least one significant point), "Not significant" or "No incidents".
+        """
+        import geopandas as gpd
+
+        zones = require_geodataframe(areas, "areas")
+        require_projected(zones, "areas")
+        if not zones.crs.equals(self.points.crs):
+            zones = zones.to_crs(self.points.crs)
+        pts = gpd.GeoDataFrame(
+            {"v": self.points["clq_local"].to_numpy(),
+             "c": (self.points["clq_label"] == "Co-located").to_numpy()},
+            geometry=self.points.geometry.to_numpy(), crs=self.points.crs,
+        )  # fmt: skip
+        pos = pd.RangeIndex(len(zones))
+        joined = gpd.sjoin(pts, zones[[zones.geometry.name]].set_index(pos), predicate="within")
+        first = joined[~joined.index.duplicated()]  # a point on a shared edge counts once
+        g = first.groupby("index_right")
+        n = g.size().reindex(pos, fill_value=0).to_numpy()
+        mean = g["v"].mean().reindex(pos).to_numpy()
+        colocated = g["c"].sum().reindex(pos, fill_value=0).to_numpy().astype(np.int64)
+        out = areas.copy() if isinstance(areas, gpd.GeoDataFrame) else zones.copy()
+        out["clq_n"] = n
+        out["clq_mean"] = mean
+        out["clq_colocated"] = colocated
+        label = np.where(n == 0, "No incidents", "Not significant").astype(object)
+        label[(colocated > 0) & (np.nan_to_num(mean) > 1)] = "Co-located"
+        out["clq_area"] = label
+        out.attrs["hotspots"] = {**self.provenance, "aggregated_to": "areas"}
+        return out
 
     def summary(self) -> str:
         """One line saying what the global CLQ means."""
@@ -489,3 +525,110 @@ def bivariate_moran(
         global_i=global_i,
     )
     return out
+
+
+_MAP_COLOURS = {
+    "HH": "#d7191c",
+    "HL": "#fdae61",
+    "LH": "#abd9e9",
+    "LL": "#2c7bb6",
+    "Co-located": "#d7191c",
+    "Isolated": "#2c7bb6",
+    "Not significant": "#eeeeee",
+    "No neighbours": "#999999",
+    "No incidents": "#ffffff",
+}
+
+
+def relation_map(
+    areas: Any,
+    *,
+    column: str = "bv_quad",
+    title: str | None = None,
+    path: str | Any = None,
+    suppress_below: int = 5,
+    tiles: str | None = "CartoDB positron",
+) -> Any:
+    """Map bivariate Moran quadrants or co-location by area (Folium).
+
+    Parameters
+    ----------
+    areas : geopandas.GeoDataFrame
+        Output of :func:`bivariate_moran` (``column="bv_quad"``) or of
+        :meth:`CoLocation.by_area` (``column="clq_area"``).
+    column : str, default "bv_quad"
+        The label column to colour by.
+    title : str, optional
+        Heading shown on the map.
+    path : str or Path, optional
+        Also save the map as a standalone HTML file.
+    suppress_below : int, default 5
+        Counts under this are shown as ``"<5"`` in pop-ups.
+    tiles : str or None, default "CartoDB positron"
+        Basemap, as :func:`hotspots.maps.hotspot_map`.
+
+    Returns
+    -------
+    folium.Map
+    """
+    from ._html import add_page, display_frame, geojson_layer, new_map, period_text, save
+    from ._mapstyle import count_text, legend_html, tip_html
+
+    gdf = require_geodataframe(areas, "areas")
+    require_columns(gdf, [column], "areas")
+    frame = display_frame(gdf, "areas")
+    prov = _provenance.get_provenance(gdf)
+    params = prov.get("parameters", {})
+    labels = frame[column].astype(str).to_numpy()
+    unknown = sorted(set(labels) - set(_MAP_COLOURS))
+    if unknown:
+        raise DataError(f"areas column {column!r} has labels this map does not know: {unknown}.")
+    if column == "bv_quad":
+        x, y = params.get("x", "x"), params.get("y", "y")
+        meaning = {
+            "HH": f"High {x}, high {y} around",
+            "LL": f"Low {x}, low {y} around",
+            "HL": f"High {x}, low {y} around",
+            "LH": f"Low {x}, high {y} around",
+        }
+        heading = "Bivariate local Moran"
+    else:
+        a, b = prov.get("a", params.get("a", "A")), prov.get("b", params.get("b", "B"))
+        meaning = {"Co-located": f"{b} gathers around {a}"}
+        heading = "Co-location (local CLQ)"
+    name_col = next((c for c in ("name", "code", "cell_id") if c in frame.columns), None)
+    tips = []
+    for _, row in frame.iterrows():
+        lab = str(row[column])
+        rows = [("Class", meaning.get(lab, lab))]
+        for col, text in (("bv_i", "Local I"), ("bv_p_sim", "p"), ("clq_mean", "Mean local CLQ")):
+            if col in frame.columns and np.isfinite(row[col]):
+                rows.append((text, f"{row[col]:.3g}"))
+        if "clq_n" in frame.columns:
+            rows.append((f"Incidents of {params.get('a', 'A')}",
+                         count_text(row["clq_n"], suppress_below)))  # fmt: skip
+        tips.append(tip_html(str(row[name_col]) if name_col else None, rows))
+    layer = geojson_layer(
+        frame,
+        tips,
+        [_MAP_COLOURS[lab] for lab in labels],
+        name=heading,
+        style=lambda c: {"fillColor": c, "color": "#555555", "weight": 0.5, "fillOpacity": 0.7},
+    )
+    m = new_map([frame], tiles=tiles)
+    layer.add_to(m)
+    present = [lab for lab in _MAP_COLOURS if lab in set(labels)]
+    legend = legend_html(heading, [(_MAP_COLOURS[lab], meaning.get(lab, lab)) for lab in present])
+    add_page(
+        m,
+        title=title or heading,
+        period=period_text(gdf),
+        layers=[(heading, gdf)],
+        legends=[legend],
+        notes=[
+            f"Counts under {suppress_below} are shown as <{suppress_below}.",
+            "Incident points are not shown.",
+        ],
+    )
+    save(m, path)
+    return m
