@@ -225,3 +225,32 @@ def test_bivariate_moran_bad_input() -> None:
         bivariate_moran(cells.set_crs(4326, allow_override=True), "v", "c")
     with pytest.raises(DataError, match="permutations"):
         bivariate_moran(cells.assign(d=1.0 + np.arange(4)), "v", "d", permutations=0)
+
+
+def test_by_area_and_map() -> None:
+    from hotspots.relate import relation_map
+
+    pts = _line().set_geometry(gpd.points_from_xy(np.array(X) + 600_000.0, [170_000.5] * 8))
+    res = colocation_quotient(pts, "kind", "A", "B", k=2, kernel="box", permutations=0)
+    zones = gpd.GeoDataFrame(
+        {"name": ["west <b>", "east", "far"]},
+        geometry=[
+            box(599_990, 169_990, 600_050, 170_010),
+            box(600_050, 169_990, 600_100, 170_010),
+            box(600_500, 169_990, 600_600, 170_010),
+        ],  # fmt: skip
+        crs=27700,
+    )
+    out = res.by_area(zones)
+    # west holds A@0 and A@25 (local 7/6 each), east A@76 (7/3), far none
+    assert out["clq_n"].tolist() == [2, 1, 0]
+    assert out["clq_mean"].iloc[:2].tolist() == pytest.approx([7 / 6, 7 / 3])
+    assert np.isnan(out["clq_mean"].iloc[2])
+    # no permutations: nothing is significant, so no area is called co-located
+    assert out["clq_area"].tolist() == ["Not significant", "Not significant", "No incidents"]
+    html = relation_map(out, column="clq_area", title="CLQ", tiles=None).get_root().render()
+    # tooltips are escaped HTML inside JSON (where "<" and "&" are written \u003c, \u0026)
+    assert "west \\u0026lt;b\\u0026gt;" in html and "west <b>" not in html
+    assert "Incidents of A: \\u0026lt;5" in html
+    with pytest.raises(DataError, match="labels this map does not know"):
+        relation_map(out.assign(clq_area="maybe"), column="clq_area")
