@@ -73,6 +73,7 @@ _LAZY: dict[str, str] = {
     "aoristic_weights": "timeprofile",
     "concentration": "concentration",
     "concentration_curve": "concentration",
+    "relation_map": "relate",
     # reach and provision
     "load_network": "network",
     "travel_times": "reach",
