@@ -119,3 +119,9 @@ def test_bad_input() -> None:
         time_profile(_frame(["2024-03-01 22:30"]).assign(area=[None]), by="area")
     with pytest.raises(DataError, match="empty"):
         time_profile(_frame([]))
+    dates = _frame([f"2024-03-0{d}" for d in range(1, 7)])
+    with pytest.raises(DataError, match="dates without times of day"):
+        time_profile(dates)
+    # known only to the day: a window to the next midnight spreads each over its day
+    whole = time_profile(dates.assign(until=dates["datetime"] + pd.Timedelta(days=1)), end="until")
+    assert whole.loc[("All", "Fri")].to_numpy() == pytest.approx(np.full(24, 1 / 24))

@@ -68,6 +68,13 @@ def aoristic_weights(
     t0 = _hours_of_week(event_times(incidents, start, what="a time profile", arg="start",
                                     need_time=True))  # fmt: skip
     if end is None:
+        if t0.size >= 5 and bool(np.all(t0 % 24 == 0)):
+            raise DataError(
+                f"every time in incidents column {start!r} is midnight, so it holds dates "
+                "without times of day. A time profile needs the time of each incident; for "
+                "incidents known only to a day, pass end= with a window (e.g. the next "
+                "midnight) so that they are spread over that day."
+            )
         t1 = t0.copy()
     else:
         require_columns(incidents, [end], "incidents")
