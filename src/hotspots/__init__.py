@@ -66,6 +66,18 @@ _LAZY: dict[str, str] = {
     "rri": "evaluate",
     "backtest": "evaluate",
     "forecast_cells": "forecast",
+    # relations, repeats and timing
+    "colocation_quotient": "relate",
+    "bivariate_moran": "relate",
+    "knox_test": "nearrepeat",
+    "near_repeat_table": "nearrepeat",
+    "time_profile": "timeprofile",
+    "time_summary": "timeprofile",
+    "time_profile_chart": "timeprofile",
+    "aoristic_weights": "timeprofile",
+    "concentration": "concentration",
+    "concentration_curve": "concentration",
+    "relation_map": "relate",
     # reach and provision
     "load_network": "network",
     "travel_times": "reach",

@@ -167,8 +167,13 @@ class SyntheticTown:
         Census-like areas: ``code``, ``name``, ``population``, ``population_0_24``,
         ``imd_decile`` (1 most deprived .. 10).
     incidents : geopandas.GeoDataFrame
-        Police-schema points plus ``hotspot_id`` (planted id, -1 for background) and
-        ``victim_age``.
+        Police-schema points plus ``hotspot_id`` (planted id, -1 for background),
+        ``victim_age``, and, as a force extract would have, ``datetime`` (when it
+        happened, within its ``month``) and ``datetime_end`` (end of the window in which
+        a burglary, vehicle crime, criminal damage or bicycle theft happened; NaT for
+        the others). Planted times: most incidents of a violence hot spot's own type
+        happen Fri-Sat 22:00-02:00, of a drugs hot spot's own type on weekdays
+        15:00-19:00.
     hotspots : geopandas.GeoDataFrame
         Ground truth of the planted hot spots: ``hotspot_id``, ``kind``, ``crime_type``,
         ``radius_m``, ``months_active`` (comma-separated "YYYY-MM"), circle geometry.
@@ -752,6 +757,11 @@ def synthetic_town(
         geometry=gpd.points_from_xy(px, py),
         crs=BNG,
     )
+    when, until = _incident_times(
+        np.random.default_rng([int(seed), 5]), months, pm, ctype, np.where(own, ph, -1), hcrime
+    )
+    incidents["datetime"] = when
+    incidents["datetime_end"] = until
     incidents = tag(incidents, "incidents")
 
     hotspots = tag(
@@ -786,6 +796,58 @@ def synthetic_town(
         services=services,
         seed=int(seed),
     )
+
+
+#: Relative frequency of background incidents by hour of day (quiet before dawn,
+#: busiest late afternoon and evening).
+_HOURLY = np.array(
+    [2.0, 1.6, 1.3, 0.9, 0.6, 0.5, 0.6, 1.0, 1.4, 1.6, 1.8, 2.0,
+     2.2, 2.2, 2.3, 2.6, 2.8, 2.8, 2.8, 2.7, 2.6, 2.5, 2.5, 2.3]
+)  # fmt: skip
+#: Crime types recorded as a time window (the victim finds it later).
+_WINDOW_TYPES = ("Burglary", "Vehicle crime", "Criminal damage and arson", "Bicycle theft")
+#: Share of a planted spot's own-type incidents that follow its planted times.
+_PLANTED_TIME_SHARE = 0.75
+
+
+def _incident_times(
+    rng: np.random.Generator,
+    months: list[str],
+    month_idx: np.ndarray,
+    ctype: np.ndarray,
+    own_spot: np.ndarray,
+    spot_crime: list[str],
+) -> tuple[np.ndarray, np.ndarray]:
+    """Date-times (and window ends) with planted weekly patterns; a separate random
+    stream, so adding them changed no other output of the town."""
+    n = month_idx.size
+    spot_type = np.array([*spot_crime, ""], dtype=object)[own_spot]  # -1 -> ""
+    planted = (own_spot >= 0) & (rng.random(n) < _PLANTED_TIME_SHARE)
+    night = planted & (spot_type == "Violence and sexual offences")
+    afternoon = planted & (spot_type == "Drugs")
+    hour = rng.choice(24, size=n, p=_HOURLY / _HOURLY.sum()) + rng.random(n)
+    hour = np.where(night, 22.0 + 4.0 * rng.random(n), hour)
+    hour = np.where(afternoon, 15.0 + 4.0 * rng.random(n), hour)
+    day = np.empty(n, dtype="datetime64[D]")
+    u = rng.random(n)
+    for m, month in enumerate(months):
+        first = np.datetime64(month, "D")
+        days = np.arange(first, np.datetime64(month, "M") + 1, dtype="datetime64[D]")
+        weekday = (days.astype(np.int64) - 4) % 7  # 1970-01-01 was a Thursday; Mon = 0
+        for mask, allowed in (
+            (~night & ~afternoon, np.ones(days.size, dtype=bool)),
+            (night, np.isin(weekday, (4, 5)) & (np.arange(days.size) < days.size - 1)),
+            (afternoon, weekday < 5),
+        ):
+            sel = np.flatnonzero(mask & (month_idx == m))
+            pool = days[allowed]
+            day[sel] = pool[np.minimum((u[sel] * pool.size).astype(int), pool.size - 1)]
+    minutes = np.round(hour * 60.0).astype(np.int64)
+    when = day.astype("datetime64[m]") + minutes.astype("timedelta64[m]")
+    window = np.isin(ctype, _WINDOW_TYPES)
+    span = np.round(60.0 * rng.uniform(1.0, 14.0, n)).astype(np.int64).astype("timedelta64[m]")
+    until = np.where(window, when + span, np.datetime64("NaT", "m"))
+    return when.astype("datetime64[ns]"), until.astype("datetime64[ns]")
 
 
 def _services(
