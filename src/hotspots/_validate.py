@@ -220,7 +220,7 @@ def sniff_format(head: bytes) -> str | None:
     --------
     >>> sniff_format(b"  <!DOCTYPE html><html>"), sniff_format(b'[{"category": "drugs"}]')
     ('html', 'json')
-    >>> sniff_format(b"Crime ID,Month\n") is None
+    >>> sniff_format(b"Crime ID,Month\\n") is None
     True
     """
     for magic, kind in _SIGNATURES:
