@@ -390,3 +390,24 @@ def test_medway_whole_check(data_dir: Path, tmp_path: Path) -> None:
 
 def test_service_types_vocabulary() -> None:
     assert "community_sport" in SERVICE_TYPES and len(SERVICE_TYPES) == 8
+
+
+def test_age_filter_keeps_services_whose_ages_overlap_the_range() -> None:
+    # one hot cell (0, 0) with a service beside it; only the service's ages change.
+    # Ages 10-24 asked: 8-16 and 20-30 overlap it (suitable), 5-30 contains it
+    # (suitable), 25-30 and 0-9 miss it (not suitable -> the cell is a gap).
+    cells = grid_cells({(0, 0)})
+    expected_gap = {(8, 16): False, (20, 30): False, (5, 30): False, (25, 30): True, (0, 9): True}
+    for (lo, hi), gap in expected_gap.items():
+        svc = services_at([(60, 60)]).assign(target_age_min=lo, target_age_max=hi)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", HotspotsWarning)  # "no service matches"
+            gaps = hotspot_gaps(cells, svc, minutes=15, ages=(10, 24))
+        assert (len(gaps) == 1) is gap, (lo, hi)
+
+
+def test_corrupt_workbook_is_a_data_error(tmp_path: Path) -> None:
+    book = tmp_path / "provision.xlsx"
+    book.write_bytes(b"PK\x03\x04 this is not a workbook")
+    with pytest.raises(DataError, match=r"provision\.xlsx: could not be read as an Excel workbook"):
+        read_provision(book)
