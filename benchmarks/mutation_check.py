@@ -207,6 +207,32 @@ MUTANTS: tuple[Mutant, ...] = (
         "a row repeating the id of a dropped row is dropped as a duplicate",
     ),
     M(
+        "month_first_ignored",
+        "src/hotspots/incidents.py",
+        (("dayfirst=not month_first.any(),", "dayfirst=True,"),),
+        ("tests/test_incidents.py",),
+        "04/25/2018 style (month-first) columns read day first",
+    ),
+    M(
+        "metres_in_degree_crs_kept",
+        "src/hotspots/incidents.py",
+        (("problems[METRES_AS_DEGREES] = metres", "pass"),),
+        ("tests/test_incidents.py",),
+        "a few easting/northing rows in a lon/lat file kept",
+    ),
+    M(
+        "html_not_recognised",
+        "src/hotspots/_validate.py",
+        (
+            (
+                'if text.startswith((b"<!doctype html", b"<html", b"<head", b"<body")):',
+                "if False:",
+            ),
+        ),
+        ("tests/test_validate.py", "tests/test_incidents.py"),
+        "a saved login page read as data",
+    ),
+    M(
         "report_rows_kept_sign",
         "src/hotspots/_report.py",
         (("return self.rows_read - self.n_dropped", "return self.rows_read + self.n_dropped"),),
@@ -273,22 +299,39 @@ MUTANTS: tuple[Mutant, ...] = (
     M(
         "cli_overwrites_silently",
         "src/hotspots/cli.py",
-        (("if any(out.iterdir()) and not args.overwrite:", "if False:"),),
+        (("if existing and not overwrite:", "if False:"),),
         ("tests/test_cli.py",),
         "an existing output folder replaced without --overwrite",
+    ),
+    M(
+        "cli_writes_in_place",
+        "src/hotspots/cli.py",
+        (("            args.out = folder\n", "            args.out = final\n"),),
+        ("tests/test_cli.py",),
+        "outputs written straight into --out (an interrupt leaves half a run)",
+    ),
+    M(
+        "area_ward_not_tried",
+        "src/hotspots/_commands.py",
+        (('for level in ("ward", "msoa", "lsoa"):', "for level in ():"),),
+        ("tests/test_cli.py",),
+        "a ward name as --area is refused",
     ),
     M(
         "gi_star_negative_accepted",
         "src/hotspots/hotspot.py",
         (("negative = y < 0", "negative = y < -1e300"),),
-        ("tests/test_hotspot.py",),
+        ("tests/test_hotspot_input.py",),
         "Gi* run on negative counts",
     ),
     M(
         "stray_point_grid",
         "src/hotspots/_validate.py",
-        (("np.percentile(x[finite], [5, 95])", "np.percentile(x[finite], [0, 100])"),),
-        ("tests/test_cli.py", "tests/test_incidents.py"),
+        (
+            ("np.percentile(x[finite], [5, 95])", "np.percentile(x[finite], [0, 100])"),
+            ("np.percentile(y[finite], [5, 95])", "np.percentile(y[finite], [0, 100])"),
+        ),
+        ("tests/test_validate.py", "tests/test_cli.py"),
         "one stray point stretches the study area (a grid of 100,000+ empty cells)",
     ),
     M(
