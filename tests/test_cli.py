@@ -295,9 +295,18 @@ def test_stray_point_does_not_stretch_the_grid(data_dir: Path, tmp_path: Path) -
     path = tmp_path / "2018-06-kent-street.csv"
     pd.concat([drugs, stray]).to_csv(path, index=False)
     out = tmp_path / "job"
-    with pytest.warns(HotspotsWarning, match=r"1 incident\(s\) lie far from all the others"):
+    with pytest.warns(HotspotsWarning) as caught:
         code = main(["--quiet", "hotspots", str(path), "--permutations", "0", "--out", str(out)])
     assert code == 0
+    messages = [str(w.message) for w in caught]
+    edinburgh = len(drugs) + 2  # the last line: a header line, then the Medway rows
+    assert any(
+        m.startswith(
+            f"1 incident(s) lie far from all the others and are left out of the grid (source line and x, y: {edinburgh} ("
+        )
+        for m in messages
+    ), messages
+    assert any(m.startswith("1 of 75 points fall outside every polygon") for m in messages)
     cells = gpd.read_file(out / "hotspots.gpkg")
     # the grid covers the Medway points' hull (plus one cell), not Kent to Edinburgh
     pts = gpd.GeoSeries(gpd.points_from_xy(drugs["Longitude"], drugs["Latitude"]), crs=4326).to_crs(
