@@ -173,11 +173,12 @@ def gi_star(
         Cells (polygons or points) in a projected CRS, e.g. from ``hex_grid`` +
         ``count_points``.
     column : str
-        Numeric column to analyse (e.g. ``"count"``); NaN is refused.
+        Numeric column to analyse (e.g. ``"count"``); NaN and negative values are
+        refused (Gi* is for counts, sums and rates).
     neighbours, distance, k
         Binary weights, see :func:`build_weights`. Each cell is its own neighbour (Gi*).
     permutations : int, default 999
-        Conditional permutations for ``gi_p_sim`` (0 to skip).
+        Conditional permutations for ``gi_p_sim`` (0 to skip); a whole number.
     fdr : bool, default True
         Benjamini-Hochberg correction of the bins at each confidence level (ArcGIS's
         "Apply False Discovery Rate (FDR) Correction").

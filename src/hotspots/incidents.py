@@ -323,9 +323,11 @@ def read_incidents(
     area : GeoDataFrame, GeoSeries or shapely polygon, optional
         Keep points inside (others reported as "outside area").
     date : str, optional
-        Offence date/time column, parsed into ``offence_datetime`` (day first, as in UK
-        exports, unless ``date_format`` is given) and ``month`` ("YYYY-MM"). Values that
-        do not parse become missing and are noted, not dropped.
+        Offence date/time column, parsed into ``offence_datetime`` and ``month``
+        ("YYYY-MM") by :func:`parse_dates`: ISO dates are year-month-day; ``03/04/2018``
+        style dates are day first or month first as the column shows, and refused when
+        nothing in it tells (pass ``date_format``). Values that do not parse become
+        missing and are noted, not dropped.
     date_format : str, optional
         ``strftime`` format of ``date``, e.g. ``"%d/%m/%Y %H:%M"``.
 
@@ -333,15 +335,24 @@ def read_incidents(
     -------
     geopandas.GeoDataFrame
         Every input column plus ``source_line`` and Point ``geometry``; the load report
-        in ``attrs["load_report"]``.
+        in ``attrs["load_report"]``. Rows whose coordinates cannot be right are dropped
+        and reported by line: "no location", "unparseable coordinates", "null island
+        (0, 0)", "degrees in a metre CRS" (longitude/latitude in easting/northing
+        columns, which would land in the sea off Scilly), "metres in a degree CRS",
+        "outside CRS area", "x/y swapped" (inside Great Britain, the study area or
+        among the other points only with x and y exchanged), "outside Great Britain"
+        (a few rows of a British table), "duplicate id" and "outside area".
 
     Raises
     ------
     DataError
         Empty input, missing columns, no usable coordinate, swapped columns, most points
-        outside the CRS's valid area; the message names the file, row and column.
+        outside the CRS's valid area, ambiguous or mixed day/month order, a file that is
+        something else (an HTML page, JSON, a corrupt Parquet file); the message names
+        the file, row and column.
     CRSError
-        Coordinates in degrees while ``crs`` says metres, or a CRS that contradicts the
+        Most coordinates in degrees while ``crs`` says metres (or the reverse), a
+        ``crs`` pyproj does not know, or a CRS that contradicts the
         file's own.
 
     Examples
