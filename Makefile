@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml constraints.txt
 	touch $(STAMP)
 
 demo: $(STAMP)
-	HOTSPOTS_OFFLINE=1 $(BIN)/hotspots demo --out $(OUT)
+	HOTSPOTS_OFFLINE=1 $(BIN)/hotspots demo --out $(OUT) --overwrite
 
 test: $(STAMP)
 	HOTSPOTS_OFFLINE=1 HOTSPOTS_DATA_DIR=$(DATA) $(BIN)/python -m pytest -n 2 tests

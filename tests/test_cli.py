@@ -102,7 +102,13 @@ def test_monthly_job_on_medway(
     printed = capsys.readouterr().out
     kept = int(re.search(r"kept ([\d,]+)", printed).group(1).replace(",", ""))  # type: ignore[union-attr]
     assert int(cells["count"].sum()) == kept <= len(located)
-    assert (cells["gi_bin"] >= 2).sum() > 0
+    # the command's bins are those of the library's Gi* (checked against esda) on its cells
+    from hotspots import gi_star
+
+    plain = cells[["count", "geometry"]]
+    expected = gi_star(plain, "count", permutations=99, seed=0)
+    assert cells["gi_bin"].tolist() == expected["gi_bin"].tolist()
+    assert int((cells["gi_bin"] >= 2).sum()) == int(expected["gi_hot"].sum())
 
     # reach: only the 95 %+ hot cells are targets; straight line offline, and said so
     services = example_provision("Medway", seed=0)
@@ -162,3 +168,151 @@ def test_python_dash_m_runs_the_command() -> None:
     )
     assert done.returncode == 2  # argparse: --targets and --out are required
     assert "required" in done.stderr and "Traceback" not in done.stderr
+
+
+# ------------------------------------------------ outputs: checked first, moved in last
+def _job(data_dir: Path, out: Path, *extra: str) -> list[str]:
+    return [
+        *("--quiet", "hotspots", str(data_dir / MEDWAY_CSV), "--area", "Medway"),
+        *("--crime-type", "Drugs", "--permutations", "0", "--out", str(out), *extra),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "message"),
+    [
+        ("--top", "0", "--top must be at least 1, got 0"),
+        ("--permutations", "-5", "--permutations must be at least 0, got -5"),
+        ("--cell-size", "0", "--cell-size must be more than 0, got 0"),
+        ("--cell-size", "nan", "--cell-size must be more than 0, got nan"),
+    ],
+)
+def test_bad_option_fails_before_anything_is_read_or_written(
+    option: str,
+    value: str,
+    message: str,
+    data_dir: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    out = tmp_path / "job"
+    assert main([*_job(data_dir, out), option, value]) == 2
+    captured = capsys.readouterr()
+    assert captured.err == f"hotspots: error: {message}.\n"
+    assert captured.out == ""  # no step ran
+    assert sorted(p.name for p in tmp_path.iterdir()) == []  # no folder, no partial files
+
+
+def test_earlier_outputs_are_kept_unless_overwrite(
+    data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "job"
+    out.mkdir()
+    (out / "hotspots.gpkg").write_text("last month's layer")
+    (out / "reach.gpkg").write_text("another command's layer")
+    assert main(_job(data_dir, out)) == 2
+    err = capsys.readouterr().err
+    assert "already holds hotspots.gpkg from an earlier run; pass --overwrite" in err
+    assert (out / "hotspots.gpkg").read_text() == "last month's layer"
+    assert main([*_job(data_dir, out), "--overwrite"]) == 0
+    assert pyogrio.list_layers(out / "hotspots.gpkg")[0][0] == "hotspots"
+    assert (out / "reach.gpkg").read_text() == "another command's layer"  # not ours: kept
+    assert sorted(p.name for p in out.iterdir()) == [
+        "hotspot_map.html",
+        "hotspots.gpkg",
+        "hotspots.parquet",
+        "reach.gpkg",
+        "tasking_map.html",
+    ]
+    assert [p.name for p in tmp_path.iterdir()] == ["job"]  # no working folder left
+
+
+def test_interrupted_run_leaves_the_folder_as_it_was(
+    data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hotspots import maps
+
+    out = tmp_path / "job"
+    out.mkdir()
+    (out / "tasking_map.html").write_text("last month's map")
+
+    def interrupted(*args: Any, **kwargs: Any) -> None:
+        raise KeyboardInterrupt  # Ctrl-C after the GeoPackage and the first map
+
+    monkeypatch.setattr(maps, "tasking_map", interrupted)
+    assert main([*_job(data_dir, out), "--overwrite"]) == 130
+    assert [p.name for p in out.iterdir()] == ["tasking_map.html"]
+    assert (out / "tasking_map.html").read_text() == "last month's map"
+    assert [p.name for p in tmp_path.iterdir()] == ["job"]
+
+
+def test_area_by_ward_name_and_unknown_area(
+    data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from hotspots import _commands
+
+    ward = _commands._load_area("Gillingham North")
+    wards = gpd.read_file(data_dir / "boundaries/medway_wards_2013.geojson").to_crs(27700)
+    expected = wards.loc[wards["WD13NM"] == "Gillingham North"].geometry.iloc[0]
+    assert len(ward) == 1 and abs(ward.geometry.iloc[0].area - expected.area) < 1.0
+    code = main([*_job(data_dir, tmp_path / "o")[:4], "Nowhere Ward", "--out", str(tmp_path / "o")])
+    err = capsys.readouterr().err
+    assert code == 2 and "download LAD" not in err
+    assert "--area 'Nowhere Ward' is not a district (LAD) name or code, nor a ward" in err
+
+
+def test_web_page_given_as_hotspots_is_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    services = example_provision("Medway", seed=0)
+    csv = tmp_path / "provision.csv"
+    services.drop(columns="geometry").assign(
+        easting=services.geometry.x, northing=services.geometry.y
+    ).to_csv(csv, index=False)
+    page = tmp_path / "hotspots.gpkg"
+    page.write_text("<!DOCTYPE html><html><body>Session expired</body></html>")
+    code = main(
+        [
+            "provision",
+            "--provision",
+            str(csv),
+            "--hotspots",
+            str(page),
+            "--out",
+            str(tmp_path / "o"),
+        ]
+    )
+    err = capsys.readouterr().err
+    assert code == 2 and "Traceback" not in err
+    assert f"{page}: this is an HTML web page" in err
+    assert not (tmp_path / "o").exists()
+
+
+def test_stray_point_does_not_stretch_the_grid(data_dir: Path, tmp_path: Path) -> None:
+    raw = pd.read_csv(data_dir / MEDWAY_CSV)
+    drugs = raw[(raw["Crime type"] == "Drugs") & raw["Longitude"].notna()]
+    stray = drugs.iloc[[0]].assign(Longitude=-3.19, Latitude=55.95, **{"Crime ID": "x"})
+    path = tmp_path / "2018-06-kent-street.csv"
+    pd.concat([drugs, stray]).to_csv(path, index=False)
+    out = tmp_path / "job"
+    with pytest.warns(HotspotsWarning) as caught:
+        code = main(["--quiet", "hotspots", str(path), "--permutations", "0", "--out", str(out)])
+    assert code == 0
+    messages = [str(w.message) for w in caught]
+    edinburgh = len(drugs) + 2  # the last line: a header line, then the Medway rows
+    assert any(
+        m.startswith(
+            f"1 incident(s) lie far from all the others and are left out of the grid (source line and x, y: {edinburgh} ("
+        )
+        for m in messages
+    ), messages
+    assert any(m.startswith("1 of 75 points fall outside every polygon") for m in messages)
+    cells = gpd.read_file(out / "hotspots.gpkg")
+    # the grid covers the Medway points' hull (plus one cell), not Kent to Edinburgh
+    pts = gpd.GeoSeries(gpd.points_from_xy(drugs["Longitude"], drugs["Latitude"]), crs=4326).to_crs(
+        27700
+    )
+    hull = pts.union_all().convex_hull.buffer(250)
+    assert cells.union_all().intersects(hull) and cells.total_bounds[3] < hull.bounds[3] + 500
+    assert len(cells) < 3 * hull.area / (250**2 * 3**0.5 / 2)
+    assert int(cells["count"].sum()) == len(drugs)

@@ -178,3 +178,171 @@ def test_outside_gb_keeps_projected_crs(tmp_path: Path) -> None:
         gdf = read_incidents(path, x="x", y="y", crs=2154)
     assert gdf.crs.to_epsg() == 2154
     assert any("outside Great Britain" in n for n in gdf.attrs["load_report"].notes)
+
+
+# ---------------------------------------------------------------- dates, unambiguously
+def _with_dates(real: pd.DataFrame, values: list[str], tmp_path: Path) -> Path:
+    df = real.iloc[: len(values)].copy()
+    df["when"] = values
+    path = tmp_path / "dates.csv"
+    df.to_csv(path, index=False)
+    return path
+
+
+def test_iso_dates_are_year_month_day(real: pd.DataFrame, tmp_path: Path) -> None:
+    # 2018-04-03 is 3 April; read day first it became 4 March (month 2018-03)
+    path = _with_dates(real, ["2018-04-03", "2018-04-13 10:30", "2018-12-01T08:00"], tmp_path)
+    gdf = read_incidents(path, x="Longitude", y="Latitude", crs=4326, date="when")
+    assert gdf["month"].tolist() == ["2018-04", "2018-04", "2018-12"]
+    assert gdf["offence_datetime"].tolist() == [
+        pd.Timestamp(2018, 4, 3),
+        pd.Timestamp(2018, 4, 13, 10, 30),
+        pd.Timestamp(2018, 12, 1, 8, 0),
+    ]
+
+
+def test_day_first_and_month_first_told_apart_by_the_column(
+    real: pd.DataFrame, tmp_path: Path
+) -> None:
+    uk = _with_dates(real, ["03/04/2018", "25/04/2018"], tmp_path)  # 25 says day first
+    gdf = read_incidents(uk, x="Longitude", y="Latitude", crs=4326, date="when")
+    assert gdf["offence_datetime"].tolist() == [pd.Timestamp(2018, 4, 3), pd.Timestamp(2018, 4, 25)]
+    us = _with_dates(real, ["03/04/2018", "04/25/2018"], tmp_path)  # 25 says month first
+    gdf = read_incidents(us, x="Longitude", y="Latitude", crs=4326, date="when")
+    assert gdf["offence_datetime"].tolist() == [pd.Timestamp(2018, 3, 4), pd.Timestamp(2018, 4, 25)]
+
+
+def test_ambiguous_dates_refused_unless_a_format_is_given(
+    real: pd.DataFrame, tmp_path: Path
+) -> None:
+    path = _with_dates(real, ["03/04/2018", "05/06/2018", "07/07/2018"], tmp_path)
+    with pytest.raises(
+        DataError,
+        match=r"dates\.csv: column 'when': 2 date\(s\).*'03/04/2018' \(row 2\).*date_format",
+    ):
+        read_incidents(path, x="Longitude", y="Latitude", crs=4326, date="when")
+    gdf = read_incidents(
+        path, x="Longitude", y="Latitude", crs=4326, date="when", date_format="%m/%d/%Y"
+    )
+    assert gdf["month"].tolist() == ["2018-03", "2018-05", "2018-07"]
+    mixed = _with_dates(real, ["13/04/2018", "04/13/2018"], tmp_path)
+    with pytest.raises(DataError, match=r"mixes day-first.*row 2.*month-first.*row 3"):
+        read_incidents(mixed, x="Longitude", y="Latitude", crs=4326, date="when")
+
+
+# ------------------------------------------------- coordinates that cannot be right
+def test_degree_rows_among_bng_rows_are_dropped_not_put_off_scilly(
+    real: pd.DataFrame, tmp_path: Path
+) -> None:
+    df = bng(real)
+    df.loc[[0, 1, 2], "easting"] = real["Longitude"].astype(float).iloc[:3].to_numpy()
+    df.loc[[0, 1, 2], "northing"] = real["Latitude"].astype(float).iloc[:3].to_numpy()
+    path = tmp_path / "mixed.csv"
+    df.to_csv(path, index=False)
+    with pytest.warns(HotspotsWarning, match="degrees in a metre CRS"):
+        gdf = read_incidents(path, x="easting", y="northing", crs=27700)
+    assert gdf.attrs["load_report"].dropped == {"degrees in a metre CRS": [2, 3, 4]}
+    # every point kept is one of the real Medway rows (none near the BNG false origin)
+    assert np.allclose(gdf.geometry.x, df["easting"].iloc[3:]) and len(gdf) == 197
+
+
+def test_metre_rows_among_lonlat_rows_and_null_island(real: pd.DataFrame, tmp_path: Path) -> None:
+    df = real.copy()
+    df.loc[5, ["Longitude", "Latitude"]] = ["575000", "168000"]
+    df.loc[[8, 9], ["Longitude", "Latitude"]] = ["0", "0"]
+    path = tmp_path / "mixed.csv"
+    df.to_csv(path, index=False)
+    with pytest.warns(HotspotsWarning, match="dropped 3 of 200"):
+        gdf = read_incidents(path, x="Longitude", y="Latitude", crs=4326)
+    assert gdf.attrs["load_report"].dropped == {
+        "null island (0, 0)": [10, 11],
+        "metres in a degree CRS": [7],
+    }
+    b = bng(real)
+    b.loc[0, ["easting", "northing"]] = [0, 0]
+    b.to_csv(path, index=False)
+    with pytest.warns(HotspotsWarning):
+        gdf = read_incidents(path, x="easting", y="northing", crs=27700)
+    assert gdf.attrs["load_report"].dropped == {"null island (0, 0)": [2]}
+
+
+def test_lonlat_rows_outside_great_britain_are_dropped(real: pd.DataFrame, tmp_path: Path) -> None:
+    df = real.copy()
+    df.loc[4, ["Longitude", "Latitude"]] = ["51.39", "0.54"]  # swapped: Gulf of Guinea
+    df.loc[6, ["Longitude", "Latitude"]] = ["-74.0", "40.7"]  # New York
+    path = tmp_path / "far.csv"
+    df.to_csv(path, index=False)
+    with pytest.warns(HotspotsWarning):
+        gdf = read_incidents(path, x="Longitude", y="Latitude", crs=4326)
+    assert gdf.attrs["load_report"].dropped == {"x/y swapped": [6], "outside Great Britain": [8]}
+    assert gdf.crs.to_epsg() == 27700 and len(gdf) == 198
+
+
+def test_swapped_eastings_and_northings_rows(
+    data_dir: Path, real: pd.DataFrame, tmp_path: Path
+) -> None:
+    df = bng(real)
+    east = df["easting"].to_numpy().copy()
+    north = df["northing"].to_numpy().copy()
+    east[[3, 7]], north[[3, 7]] = north[[3, 7]], east[[3, 7]]
+    df["easting"], df["northing"] = east, north
+    path = tmp_path / "swapped.csv"
+    df.to_csv(path, index=False)
+    with pytest.warns(HotspotsWarning, match="x/y swapped"):
+        gdf = read_incidents(path, x="easting", y="northing", crs=27700)
+    assert gdf.attrs["load_report"].dropped == {"x/y swapped": [5, 9]}
+    # with a study area the area decides (outside it, inside it when exchanged)
+    medway = gpd.read_file(data_dir / "boundaries/medway_boundary.geojson")
+    with pytest.warns(HotspotsWarning):
+        gdf = read_incidents(path, x="easting", y="northing", crs=27700, area=medway)
+    assert gdf.attrs["load_report"].dropped["x/y swapped"] == [5, 9]
+
+
+def test_repeat_of_a_dropped_rows_id_is_kept(real: pd.DataFrame, tmp_path: Path) -> None:
+    df = real.copy()
+    df.loc[3, "Longitude"] = ""  # dropped: no location
+    df.loc[4, "ref"] = df.loc[3, "ref"]  # the same incident, this time located
+    path = tmp_path / "dup.csv"
+    df.to_csv(path, index=False)
+    with pytest.warns(HotspotsWarning):
+        gdf = read_incidents(path, x="Longitude", y="Latitude", crs=4326, id="ref")
+    assert gdf.attrs["load_report"].dropped == {"no location": [5]}
+    assert (gdf["ref"] == df.loc[3, "ref"]).sum() == 1
+
+
+# --------------------------------------------------- foreign files and bad arguments
+def test_wrong_files_and_crs_are_package_errors(real: pd.DataFrame, tmp_path: Path) -> None:
+    page = tmp_path / "crimes.csv"
+    page.write_text("<!DOCTYPE html>\n<html><body>Please sign in</body></html>\n")
+    with pytest.raises(DataError, match=r"crimes\.csv: this is an HTML web page"):
+        read_incidents(page, x="x", y="y", crs=27700)
+    api = tmp_path / "api.csv"
+    api.write_text('[{"category": "drugs", "location": {"latitude": "51.4"}}]')
+    with pytest.raises(DataError, match=r"api\.csv: this is JSON.*read_police_api"):
+        read_incidents(api, x="x", y="y", crs=27700)
+    broken = tmp_path / "broken.parquet"
+    broken.write_bytes(b"PAR1 this is not really parquet")
+    with pytest.raises(DataError, match=r"broken\.parquet: could not be read as Parquet"):
+        read_incidents(broken)
+    ok = tmp_path / "ok.csv"
+    real.to_csv(ok, index=False)
+    with pytest.raises(CRSError, match=r"ok\.csv: crs='EPSG:99999' is not a coordinate"):
+        read_incidents(ok, x="Longitude", y="Latitude", crs="EPSG:99999")
+
+
+def test_result_round_trips_through_geoparquet(real: pd.DataFrame, tmp_path: Path) -> None:
+    from hotspots._report import get_load_report
+
+    df = real.copy()
+    df.loc[3, "Longitude"] = ""
+    path = tmp_path / "inc.csv"
+    df.to_csv(path, index=False)
+    with pytest.warns(HotspotsWarning):
+        gdf = read_incidents(path, x="Longitude", y="Latitude", crs=4326)
+    gdf.to_parquet(tmp_path / "inc.parquet")
+    gdf.to_feather(tmp_path / "inc.feather")
+    back = gpd.read_parquet(tmp_path / "inc.parquet")
+    report = get_load_report(back)
+    assert report is not None
+    assert (report.rows_read, report.dropped) == (200, {"no location": [5]})
+    assert back.geometry.equals(gdf.geometry)

@@ -144,3 +144,17 @@ def test_fetch_rejects_bad_arguments(data_dir: Path) -> None:
         fetch_police_api(medway, [])
     with pytest.raises(DataError, match="area must be"):
         fetch_police_api("Medway", ["2018-06"])
+
+
+def test_nested_or_wrapped_json_is_named(tmp_path: Path) -> None:
+    records = [{"category": "drugs", "month": "2018-06", "location": {}}]
+    nested = tmp_path / "nested.json"
+    nested.write_text(json.dumps([records]))
+    with pytest.raises(DataError, match=r"nested\.json: a JSON array of arrays"):
+        read_police_api(nested)
+    wrapped = tmp_path / "wrapped.json"
+    wrapped.write_text(json.dumps({"crimes": records}))
+    with pytest.raises(
+        DataError, match=r"wrapped\.json: a JSON object holding a list under 'crimes'"
+    ):
+        read_police_api(wrapped)

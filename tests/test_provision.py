@@ -12,7 +12,7 @@ import pytest
 from scipy import stats
 from shapely.geometry import Point, box
 
-from hotspots import DataError, HotspotsWarning
+from hotspots import CRSError, DataError, HotspotsWarning
 from hotspots.provision import (
     SERVICE_TYPES,
     hotspot_gaps,
@@ -271,9 +271,9 @@ def test_outside_services_warned_and_crs_checked() -> None:
     with pytest.warns(HotspotsWarning, match="outside every hotspot cell"):
         res = provision_in_hotspots(svc, cells, permutations=0)
     assert bool(res.services["outside_area"].iloc[0])
-    with pytest.raises(Exception, match="different coordinate"):
+    with pytest.raises(CRSError, match="different coordinate"):
         provision_in_hotspots(svc.set_crs(3857, allow_override=True), cells)
-    with pytest.raises(Exception, match="geographic"):
+    with pytest.raises(CRSError, match="geographic"):
         provision_in_hotspots(svc.to_crs(4326), cells.to_crs(4326))
     with pytest.raises(DataError, match="gi_bin"):
         provision_in_hotspots(svc, cells.drop(columns="gi_bin"))
@@ -361,7 +361,12 @@ def test_medway_whole_check(data_dir: Path, tmp_path: Path) -> None:
         in_type = check.services["service_type"] == stype if stype != "all" else slice(None)
         inside = int((check.services.loc[in_type, "gi_bin"] >= 2).sum())
         assert row["n_in_hotspots"] == inside
-        assert 1 / 200 <= row["p_value"] <= 1
+        # services relocated uniformly: the count in hot spots is Binomial(n, hot share),
+        # so the permutation p estimates its upper tail; 199 draws, 4 standard errors
+        exact = stats.binom.sf(inside - 1, int(row["n_services"]), row["hot_share"])
+        expected_p = (1 + 199 * exact) / 200
+        se = np.sqrt(199 * exact * (1 - exact)) / 200
+        assert abs(row["p_value"] - expected_p) <= 4 * se + 1e-12, stype
 
     gaps = hotspot_gaps(hot, provision, minutes=15, service_types="community_sport")
     assert set(gaps.index) <= set(hot.index[hot["gi_bin"] >= 2])
@@ -390,3 +395,24 @@ def test_medway_whole_check(data_dir: Path, tmp_path: Path) -> None:
 
 def test_service_types_vocabulary() -> None:
     assert "community_sport" in SERVICE_TYPES and len(SERVICE_TYPES) == 8
+
+
+def test_age_filter_keeps_services_whose_ages_overlap_the_range() -> None:
+    # one hot cell (0, 0) with a service beside it; only the service's ages change.
+    # Ages 10-24 asked: 8-16 and 20-30 overlap it (suitable), 5-30 contains it
+    # (suitable), 25-30 and 0-9 miss it (not suitable -> the cell is a gap).
+    cells = grid_cells({(0, 0)})
+    expected_gap = {(8, 16): False, (20, 30): False, (5, 30): False, (25, 30): True, (0, 9): True}
+    for (lo, hi), gap in expected_gap.items():
+        svc = services_at([(60, 60)]).assign(target_age_min=lo, target_age_max=hi)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", HotspotsWarning)  # "no service matches"
+            gaps = hotspot_gaps(cells, svc, minutes=15, ages=(10, 24))
+        assert (len(gaps) == 1) is gap, (lo, hi)
+
+
+def test_corrupt_workbook_is_a_data_error(tmp_path: Path) -> None:
+    book = tmp_path / "provision.xlsx"
+    book.write_bytes(b"PK\x03\x04 this is not a workbook")
+    with pytest.raises(DataError, match=r"provision\.xlsx: could not be read as an Excel workbook"):
+        read_provision(book)

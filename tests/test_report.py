@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 import pandas as pd
 import pytest
 
@@ -45,3 +48,81 @@ def test_warn_keeps_the_note_and_points_at_the_loaders_caller() -> None:
     assert report.notes == ["2 totals differ from the sum of ages"]
     assert caught[0].filename == __file__
     assert "2 totals differ" in report.summary()
+
+
+def test_report_is_a_json_dict_kept_in_step_with_its_attributes() -> None:
+    import json
+
+    r = LoadReport("a.csv", rows_read=5)
+    r.drop("no location", [2, 4])
+    r.notes.append("1 repaired")
+    r.rows_read += 1
+    assert json.loads(json.dumps(r)) == {
+        "source": "a.csv",
+        "rows_read": 6,
+        "dropped": {"no location": [2, 4]},
+        "notes": ["1 repaired"],
+    }
+    assert LoadReport.from_dict(json.loads(json.dumps(r))) == r
+    df = pd.DataFrame({"x": [1]})
+    df.attrs["load_report"] = json.loads(json.dumps(r))  # as read back from Parquet
+    back = get_load_report(df)
+    assert isinstance(back, LoadReport) and (back.rows_kept, back.counts()) == (
+        4,
+        {"no location": 2},
+    )
+
+
+def _loaders(data_dir: Path) -> dict[str, Any]:
+    from hotspots import load_boundary, read_police_api, read_police_csv
+    from hotspots.provision import example_provision, read_provision
+
+    def provision() -> Any:
+        import tempfile
+
+        services = example_provision("Medway", seed=0)
+        folder = Path(tempfile.mkdtemp())
+        frame = services.drop(columns="geometry").assign(
+            easting=services.geometry.x, northing=services.geometry.y
+        )
+        frame.to_csv(folder / "provision.csv", index=False)
+        return read_provision(folder / "provision.csv")
+
+    crime = data_dir / "crime"
+    return {
+        "read_police_csv": lambda: read_police_csv(
+            crime / "medway_street_crime_2018-06_derived.csv"
+        ),
+        "read_police_api": lambda: read_police_api(crime / "medway_street_crime_api_2018-06.json"),
+        "load_boundary": lambda: load_boundary("Medway", level="ward", source="local"),
+        "read_provision": provision,
+    }
+
+
+@pytest.mark.parametrize(
+    "loader", ["read_police_csv", "read_police_api", "load_boundary", "read_provision"]
+)
+def test_each_loaders_result_round_trips_through_geoparquet(
+    loader: str, data_dir: Path, tmp_path: Path
+) -> None:
+    import warnings
+
+    import geopandas as gpd
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", HotspotsWarning)
+        gdf = _loaders(data_dir)[loader]()
+    before = get_load_report(gdf)
+    assert isinstance(before, LoadReport)
+    gdf.to_parquet(tmp_path / "out.parquet")
+    gdf.to_feather(tmp_path / "out.feather")
+    back = gpd.read_parquet(tmp_path / "out.parquet")
+    after = get_load_report(back)
+    assert after is not None
+    assert (after.source, after.rows_read, after.dropped, after.notes) == (
+        before.source,
+        before.rows_read,
+        before.dropped,
+        before.notes,
+    )
+    assert len(back) == len(gdf) and back.crs == gdf.crs

@@ -32,6 +32,17 @@ def _write_layer(gdf: Any, path: Path, layer: str) -> None:
     frame.to_file(path, layer=layer, driver="GPKG")
 
 
+def _shown(args: Any, path: Path) -> Path:
+    """Where ``path`` (written in the run's working folder) ends up once the run is done."""
+    final = getattr(args, "final_out", None)
+    if final is None:
+        return path
+    try:
+        return Path(final) / path.relative_to(args.out)
+    except ValueError:
+        return path
+
+
 def _summary_line(label: str, value: Any) -> str:
     return f"  {label:<62} {value}"
 
@@ -206,8 +217,10 @@ def run_demo(args: Any, steps_cls: Any) -> None:
             or "none",
         )
     )
-    lines.append(f"\nMaps: {', '.join(str(p) for p in paths.values())}")
-    lines.append(f"Layers: {out / 'demo.gpkg'}   (finished in {steps.elapsed():.1f} s)")
+    lines.append(f"\nMaps: {', '.join(str(_shown(args, p)) for p in paths.values())}")
+    lines.append(
+        f"Layers: {_shown(args, out / 'demo.gpkg')}   (finished in {steps.elapsed():.1f} s)"
+    )
     text = "\n".join(lines)
     print(text)
     (out / "summary.txt").write_text(text.strip() + "\n", "utf-8")
@@ -230,17 +243,63 @@ def _load_incidents(paths: list[Path], args: Any) -> Any:
 def _load_area(spec: str) -> Any:
     path = Path(spec)
     if path.suffix.lower() in {".gpkg", ".geojson", ".json", ".shp", ".parquet"}:
-        import geopandas as gpd
-
-        if not path.exists():
-            raise DataError(f"area file not found: {path}")
-        area = gpd.read_parquet(path) if path.suffix == ".parquet" else gpd.read_file(path)
-        if area.crs is None:
-            raise DataError(f"{path} has no CRS; set one in GIS software first.")
+        area = _read_layer(path, "--area")
         return area.to_crs(27700) if area.crs.is_geographic else area
-    from .boundaries import load_boundary
+    from .boundaries import load_boundary, resolve_lads
 
-    return load_boundary(spec, level="lad")
+    if resolve_lads(spec) is not None:
+        return load_boundary(spec, level="lad")
+    for level in ("ward", "msoa", "lsoa"):  # a smaller area the data folder holds
+        try:
+            return load_boundary(spec, level=level, source="local")
+        except DataError:
+            continue
+    raise DataError(
+        f"--area {spec!r} is not a district (LAD) name or code, nor a ward, MSOA or LSOA "
+        "name or code in HOTSPOTS_DATA_DIR/boundaries, nor a polygon file (.gpkg, "
+        ".geojson, .shp, .parquet). Check the spelling, or pass a polygon file."
+    )
+
+
+def _points_extent(points: Any, cell_size: float) -> Any:
+    """Study area when none is given: the hull of where the points are dense.
+
+    Points far from the rest (a stray or mistyped coordinate) are left out, with a
+    warning naming them, so one point in the wrong county does not make a grid of
+    hundreds of thousands of empty cells.
+    """
+    import geopandas as gpd
+    import numpy as np
+    import shapely
+
+    from ._validate import dense_extent
+
+    x, y = points.geometry.x.to_numpy(), points.geometry.y.to_numpy()
+    box = dense_extent(x, y)
+    keep = np.ones(len(x), dtype=bool)
+    if box is not None:
+        keep = (x >= box[0]) & (x <= box[2]) & (y >= box[1]) & (y <= box[3])
+        stray = np.flatnonzero(~keep)
+        if stray.size:
+            where = points.iloc[stray[:5]]
+            shown = ", ".join(
+                f"{line} ({px:.0f}, {py:.0f})"
+                for line, px, py in zip(
+                    where.get("source_line", where.index),
+                    where.geometry.x,
+                    where.geometry.y,
+                    strict=False,
+                )
+            )
+            warnings.warn(
+                f"{stray.size} incident(s) lie far from all the others and are left out of "
+                f"the grid (source line and x, y: {shown}{' ...' if stray.size > 5 else ''}). "
+                "Pass --area to choose the study area yourself.",
+                HotspotsWarning,
+                stacklevel=2,
+            )
+    hull = shapely.convex_hull(shapely.union_all(points.geometry.to_numpy()[keep]))
+    return gpd.GeoDataFrame(geometry=[hull.buffer(cell_size)], crs=points.crs)
 
 
 def run_hotspots(args: Any, steps_cls: Any) -> None:
@@ -258,11 +317,7 @@ def run_hotspots(args: Any, steps_cls: Any) -> None:
             "no incidents left after filtering; check --crime-type, --month and --area."
         )
     if area is None:
-        import geopandas as gpd
-
-        area = gpd.GeoDataFrame(
-            geometry=[crimes.union_all().convex_hull.buffer(args.cell_size)], crs=crimes.crs
-        )
+        area = _points_extent(crimes, args.cell_size)
     cells = steps.run(
         "Counting incidents on hexagons",
         lambda: count_points(crimes, hex_grid(area, cell_size=args.cell_size), by="crime_type"),
@@ -285,17 +340,40 @@ def run_hotspots(args: Any, steps_cls: Any) -> None:
         "hot cells at 99 / 95 / 90 % confidence: "
         + " / ".join(str(int((hot["gi_bin"] == b).sum())) for b in (3, 2, 1))
     )
-    print(f"wrote {out / 'hotspots.gpkg'}, {out / 'hotspot_map.html'}, {out / 'tasking_map.html'}")
+    shown = ", ".join(
+        str(_shown(args, out / f))
+        for f in ("hotspots.gpkg", "hotspot_map.html", "tasking_map.html")
+    )
+    print(f"wrote {shown}")
+
+
+def _read_layer(path: Path, what: str) -> Any:
+    """A GeoPackage/GeoParquet/GeoJSON/Shapefile layer with a CRS, or a DataError."""
+    import geopandas as gpd
+
+    from ._validate import refuse_foreign_file
+
+    if not path.exists():
+        raise DataError(f"{what}: file not found: {path}")
+    allowed = {"parquet"} if path.suffix.lower() == ".parquet" else {"json", "sqlite", "zip"}
+    refuse_foreign_file(path, f"a GIS layer (for {what})", allowed=allowed)
+    try:
+        layer = gpd.read_parquet(path) if path.suffix.lower() == ".parquet" else gpd.read_file(path)
+    except Exception as exc:  # pyogrio/pyarrow raise their own types for foreign files
+        raise DataError(
+            f"{what}: {path} could not be read as a GIS layer ({type(exc).__name__}: "
+            f"{str(exc).splitlines()[0] if str(exc) else ''}). Give a GeoPackage, GeoParquet, "
+            "GeoJSON or Shapefile."
+        ) from exc
+    if not isinstance(layer, gpd.GeoDataFrame) or len(layer) == 0:
+        raise DataError(f"{what}: {path} holds no features.")
+    if layer.crs is None:
+        raise DataError(f"{what}: {path} has no CRS; set one in GIS software first.")
+    return layer
 
 
 def _read_cells(path: Path) -> Any:
-    import geopandas as gpd
-
-    if not path.exists():
-        raise DataError(f"file not found: {path}")
-    if path.suffix.lower() == ".parquet":
-        return gpd.read_parquet(path)
-    return gpd.read_file(path)
+    return _read_layer(path, "cells")
 
 
 def _network(path: Path | None, mode: str) -> Any:
@@ -356,7 +434,7 @@ def run_reach(args: Any, steps_cls: Any) -> None:
     print(
         f"{cover.share:.0%} of targets within {args.minutes:g} minutes ({cover.method}); {len(cover.uncovered)} uncovered"
     )
-    print(f"wrote {gpkg}, {out / 'reach_map.html'}")
+    print(f"wrote {_shown(args, gpkg)}, {_shown(args, out / 'reach_map.html')}")
 
 
 def run_provision(args: Any, steps_cls: Any) -> None:

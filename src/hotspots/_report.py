@@ -1,10 +1,16 @@
-"""The load report every loader attaches: rows read, kept and dropped by reason."""
+"""The load report every loader attaches: rows read, kept and dropped by reason.
+
+A report is also a plain ``dict`` of JSON values (``source``, ``rows_read``, ``dropped``,
+``notes`` ...) kept in step with its attributes, so a loader's result can be saved with
+``to_parquet`` / ``to_feather`` (pandas writes ``attrs`` as JSON); reading it back gives
+a plain dict that :func:`get_load_report` turns into a report again.
+"""
 
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from ._errors import HotspotsWarning
@@ -12,8 +18,8 @@ from ._errors import HotspotsWarning
 __all__ = ["LoadReport", "get_load_report"]
 
 
-@dataclass
-class LoadReport:
+@dataclass(eq=True)
+class LoadReport(dict):  # type: ignore[type-arg]
     """What a loader read, kept and dropped, and why.
 
     Attributes
@@ -34,12 +40,29 @@ class LoadReport:
     >>> r.drop("no location", [2])
     >>> r.rows_kept, r.n_dropped
     (2, 1)
+    >>> import json; json.dumps(r)
+    '{"source": "crimes.csv", "rows_read": 3, "dropped": {"no location": [2]}, "notes": []}'
     """
 
     source: str
     rows_read: int = 0
     dropped: dict[str, list[int]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        # every dataclass field is mirrored as a dict item holding the same object, so
+        # in-place changes (``dropped.setdefault(...)``) show in the dict as well
+        object.__setattr__(self, name, value)
+        if name in {f.name for f in fields(self)}:
+            self[name] = value
+
+    __hash__ = None  # type: ignore[assignment]
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> LoadReport:
+        """Rebuild a report from its dict form (e.g. ``attrs`` read back from Parquet)."""
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})
 
     def drop(self, reason: str, rows: Iterable[int]) -> None:
         """Record ``rows`` as dropped for ``reason`` (no-op for an empty list)."""
@@ -95,7 +118,14 @@ class LoadReport:
 
 
 def get_load_report(obj: Any) -> LoadReport | None:
-    """Return the :class:`LoadReport` attached to a loaded (Geo)DataFrame, if any."""
+    """Return the :class:`LoadReport` attached to a loaded (Geo)DataFrame, if any.
+
+    A report read back from Parquet/Feather (a plain dict) is rebuilt as a LoadReport.
+    """
     attrs = getattr(obj, "attrs", {})
     report = attrs.get("load_report")
-    return report if isinstance(report, LoadReport) else None
+    if isinstance(report, LoadReport):
+        return report
+    if isinstance(report, Mapping) and "source" in report:
+        return LoadReport.from_dict(report)
+    return None

@@ -20,7 +20,9 @@ __all__ = [
     "GB_BNG_BOUNDS",
     "GB_LONLAT_BOUNDS",
     "area_polygon",
+    "dense_extent",
     "lonlat_problems",
+    "refuse_foreign_file",
     "require_columns",
     "require_geodataframe",
     "require_nonempty",
@@ -29,6 +31,7 @@ __all__ = [
     "require_projected",
     "require_same_crs",
     "snake_case",
+    "sniff_format",
 ]
 
 #: British National Grid, the projected CRS used for Great Britain.
@@ -157,6 +160,105 @@ def lonlat_problems(
     swapped = finite & ~inside & inside_swapped
     outside = finite & ~inside & ~inside_swapped
     return swapped, outside
+
+
+def dense_extent(
+    x: np.ndarray, y: np.ndarray, *, pad: float = 1.0, min_pad: float = 5_000.0
+) -> tuple[float, float, float, float] | None:
+    """Box around where most points are: the 5th to 95th percentile, widened on each side
+    by ``pad`` times its span (at least ``min_pad`` metres).
+
+    A point outside it is far from all but a handful of the others (a stray or mistyped
+    coordinate). Returns None for fewer than 20 finite points, too few to tell.
+
+    Examples
+    --------
+    >>> x = np.r_[np.linspace(575_000, 580_000, 99), 200_000.0]
+    >>> y = np.r_[np.linspace(165_000, 170_000, 99), 900_000.0]
+    >>> x0, y0, x1, y1 = dense_extent(x, y)
+    >>> bool(x0 < 575_000 and x1 > 580_000 and x0 > 200_000 and y1 < 900_000)
+    True
+    """
+    finite = np.isfinite(x) & np.isfinite(y)
+    if int(finite.sum()) < 20:
+        return None
+    x0, x1 = np.percentile(x[finite], [5, 95])
+    y0, y1 = np.percentile(y[finite], [5, 95])
+    px = max(pad * (x1 - x0), min_pad)
+    py = max(pad * (y1 - y0), min_pad)
+    return (float(x0 - px), float(y0 - py), float(x1 + px), float(y1 + py))
+
+
+#: Leading bytes of formats users hand to the wrong reader.
+_SIGNATURES: tuple[tuple[bytes, str], ...] = (
+    (b"PK\x03\x04", "zip"),
+    (b"PAR1", "parquet"),
+    (b"\x1f\x8b", "gzip"),
+    (b"SQLite format 3\x00", "sqlite"),
+    (b"%PDF", "pdf"),
+    (b"ARROW1", "feather"),
+)
+_FORMAT_NAMES = {
+    "html": "an HTML web page (a download that saved a login or error page?)",
+    "json": "JSON (for data.police.uk API JSON use read_police_api)",
+    "zip": "a zip archive or an Excel workbook",
+    "parquet": "a Parquet file",
+    "gzip": "a gzip-compressed file",
+    "sqlite": "a GeoPackage/SQLite database",
+    "pdf": "a PDF document",
+    "feather": "a Feather/Arrow file",
+}
+
+
+def sniff_format(head: bytes) -> str | None:
+    """Name the format of a file from its first bytes, or None for plain text/unknown.
+
+    Returns one of ``"html"``, ``"json"``, ``"zip"``, ``"parquet"``, ``"gzip"``,
+    ``"sqlite"``, ``"pdf"``, ``"feather"``.
+
+    Examples
+    --------
+    >>> sniff_format(b"  <!DOCTYPE html><html>"), sniff_format(b'[{"category": "drugs"}]')
+    ('html', 'json')
+    >>> sniff_format(b"Crime ID,Month\\n") is None
+    True
+    """
+    for magic, kind in _SIGNATURES:
+        if head.startswith(magic):
+            return kind
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if text.startswith((b"<!doctype html", b"<html", b"<head", b"<body")):
+        return "html"
+    if text[:1] in {b"[", b"{"}:
+        return "json"
+    return None
+
+
+def refuse_foreign_file(path: Any, expected: str, *, allowed: Iterable[str] = ()) -> None:
+    """Raise ``DataError`` when ``path``'s first bytes show another format than ``expected``.
+
+    ``allowed`` lists :func:`sniff_format` names that are fine for this reader.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "crimes.csv"
+    >>> _ = p.write_text("<html><body>Sign in</body></html>")
+    >>> refuse_foreign_file(p, "a CSV table")
+    Traceback (most recent call last):
+    ...
+    hotspots._errors.DataError: ...crimes.csv: this is an HTML web page (a download that saved a login or error page?), not a CSV table.
+    """
+    from pathlib import Path
+
+    try:
+        with Path(path).open("rb") as fh:
+            head = fh.read(512)
+    except OSError:
+        return
+    kind = sniff_format(head)
+    if kind is not None and kind not in set(allowed):
+        raise DataError(f"{path}: this is {_FORMAT_NAMES[kind]}, not {expected}.")
 
 
 def snake_case(name: object) -> str:

@@ -10,6 +10,12 @@ subcommands are the monthly job on a user's own files::
 
 User mistakes (a missing file, a bad column, a wrong CRS) print one readable line and exit
 with status 2; unexpected failures keep their traceback and exit with status 1.
+
+Every option is checked before anything is written. Outputs are written into a fresh
+folder beside ``--out`` and moved into it only when the run finishes, so an error or an
+interrupt never leaves a half-written file or a mix of two runs; a subcommand's files
+already in ``--out`` are replaced only with ``--overwrite`` (the other subcommands'
+files are left alone, so one folder can hold the whole monthly job).
 """
 
 from __future__ import annotations
@@ -21,7 +27,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from ._errors import HotspotsError
+from ._errors import DataError, HotspotsError
 
 __all__ = ["main"]
 
@@ -133,7 +139,104 @@ def _parser() -> argparse.ArgumentParser:
     pv.add_argument("--service-type", action="append", dest="service_types")
     pv.add_argument("--seed", type=int, default=0)
     pv.add_argument("--out", type=Path, required=True)
+    for command in sub.choices.values():
+        command.add_argument(
+            "--overwrite",
+            action="store_true",
+            help="replace this command's files in --out if they exist (default: refuse)",
+        )
     return parser
+
+
+#: Options checked before anything is read or written: name -> (smallest, inclusive?).
+_LOWER_BOUNDS: dict[str, tuple[float, bool]] = {
+    "top": (1, True),
+    "permutations": (0, True),
+    "cell_size": (0, False),
+    "minutes": (0, False),
+    "seed": (0, True),
+}
+#: Options naming an input file or folder that must exist.
+_INPUT_PATHS = ("crimes", "services", "targets", "network", "provision", "hotspots")
+
+
+def _check_args(args: argparse.Namespace) -> None:
+    """Refuse bad option values and missing inputs before any output is written."""
+    import math
+
+    for name, (low, inclusive) in _LOWER_BOUNDS.items():
+        value = getattr(args, name, None)
+        if value is None:
+            continue
+        ok = math.isfinite(value) and (value >= low if inclusive else value > low)
+        if not ok:
+            bound = f"at least {low:g}" if inclusive else f"more than {low:g}"
+            raise DataError(f"--{name.replace('_', '-')} must be {bound}, got {value:g}.")
+    for name in _INPUT_PATHS:
+        value = getattr(args, name, None)
+        for path in value if isinstance(value, list) else [value]:
+            if isinstance(path, Path) and not path.exists():
+                raise DataError(f"--{name}: {path} does not exist (file not found).")
+    out = getattr(args, "out", None)
+    if isinstance(out, Path) and out.exists():
+        if not out.is_dir():
+            raise DataError(f"--out {out} is a file; give a folder name.")
+        _refuse_overwrite(out, _OUTPUTS.get(args.command, ()), args.overwrite)
+
+
+#: Files each subcommand writes into ``--out`` (checked before the run starts).
+_OUTPUTS: dict[str, tuple[str, ...]] = {
+    "demo": (
+        "hotspot_map.html",
+        "tasking_map.html",
+        "reach_map.html",
+        "provision_map.html",
+        "demo.gpkg",
+        "summary.txt",
+    ),
+    "hotspots": ("hotspots.gpkg", "hotspots.parquet", "hotspot_map.html", "tasking_map.html"),
+    "reach": ("reach.gpkg", "reach_map.html"),
+    "provision": ("provision_summary.csv", "provision.gpkg", "provision_map.html"),
+}
+
+
+def _refuse_overwrite(out: Path, names: Sequence[str], overwrite: bool) -> None:
+    existing = [n for n in names if (out / n).exists()]
+    if existing and not overwrite:
+        raise DataError(
+            f"--out {out} already holds {', '.join(existing)} from an earlier run; pass "
+            "--overwrite to replace them, or choose another folder."
+        )
+
+
+def _run_into(out: Path, run: Callable[[Path], None], *, overwrite: bool) -> None:
+    """Run ``run(folder)`` on a fresh folder beside ``out``; move its files into ``out``
+    only when the run has finished.
+
+    An error or an interrupt leaves ``out`` as it was (no half-written GeoPackage, no mix
+    of this run's layers with the last run's maps). Files of other subcommands in ``out``
+    are kept, so ``hotspots``, ``reach`` and ``provision`` can share one folder.
+    """
+    import os
+    import shutil
+    import tempfile
+
+    parent = out.absolute().parent
+    parent.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=parent))
+    try:
+        run(work)
+        made = sorted(p.name for p in work.iterdir())
+        if out.exists():
+            _refuse_overwrite(out, made, overwrite)
+        out.mkdir(exist_ok=True)
+        for name in made:
+            target = out / name
+            if target.is_dir():
+                shutil.rmtree(target)
+            os.replace(work / name, target)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -148,7 +251,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         "provision": _commands.run_provision,
     }[args.command]
     try:
-        handler(args, _Steps)
+        _check_args(args)
+        final: Path = args.out
+        args.final_out = final
+
+        def run(folder: Path) -> None:
+            args.out = folder
+            handler(args, _Steps)
+
+        _run_into(final, run, overwrite=args.overwrite)
     except HotspotsError as exc:
         print(f"hotspots: error: {exc}", file=sys.stderr)
         return EXIT_USER_ERROR

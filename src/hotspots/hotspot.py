@@ -110,6 +110,14 @@ def _prepare(cells: Any, column: str, name: str = "cells") -> tuple[Any, np.ndar
     cells = require_geodataframe(cells, name)
     require_projected(cells, name)
     require_nonempty(cells, name)
+    geom = cells.geometry
+    missing = (geom.isna() | geom.is_empty).to_numpy()
+    if missing.any():
+        rows = list(cells.index[missing][:10])
+        raise DataError(
+            f"{name} has {int(missing.sum())} missing or empty geometries (index {rows}); "
+            "drop them or rebuild the cells with hex_grid/square_grid first."
+        )
     y = require_numeric(cells, column, name)
     return cells, y
 
@@ -125,6 +133,22 @@ def _warn_islands(cells: Any, k: np.ndarray) -> None:
             "or drop isolated cells.",
             HotspotsWarning,
             stacklevel=3,
+        )
+
+
+def _check_gi_input(cells: Any, column: str, y: np.ndarray, permutations: Any) -> None:
+    """Gi* needs non-negative values (counts, sums, rates) and a whole number of permutations."""
+    if isinstance(permutations, bool) or not isinstance(permutations, (int, np.integer)):
+        raise DataError(f"permutations must be a whole number (0 to skip), got {permutations!r}.")
+    if permutations < 0:
+        raise DataError(f"permutations must be 0 or more, got {permutations}.")
+    negative = y < 0
+    if negative.any():
+        rows = list(cells.index[negative][:10])
+        raise DataError(
+            f"cells column {column!r} has {int(negative.sum())} negative value(s) (index "
+            f"{rows}); Gi* needs counts, sums or rates, which cannot be negative. For "
+            "changes that can be negative use local_moran."
         )
 
 
@@ -148,11 +172,12 @@ def gi_star(
         Cells (polygons or points) in a projected CRS, e.g. from ``hex_grid`` +
         ``count_points``.
     column : str
-        Numeric column to analyse (e.g. ``"count"``); NaN is refused.
+        Numeric column to analyse (e.g. ``"count"``); NaN and negative values are
+        refused (Gi* is for counts, sums and rates).
     neighbours, distance, k
         Binary weights, see :func:`build_weights`. Each cell is its own neighbour (Gi*).
     permutations : int, default 999
-        Conditional permutations for ``gi_p_sim`` (0 to skip).
+        Conditional permutations for ``gi_p_sim`` (0 to skip); a whole number.
     fdr : bool, default True
         Benjamini-Hochberg correction of the bins at each confidence level (ArcGIS's
         "Apply False Discovery Rate (FDR) Correction").
@@ -191,6 +216,7 @@ def gi_star(
     [0, 0, 0, 0, 0, 2]
     """
     cells, y = _prepare(cells, column)
+    _check_gi_input(cells, column, y, permutations)
     W, info = build_weights(cells, neighbours=neighbours, distance=distance, k=k)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", HotspotsWarning)

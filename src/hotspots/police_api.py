@@ -71,7 +71,18 @@ def _load_records(source: Any) -> tuple[str, list[Any]]:
             f"{name}: invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}."
         ) from exc
     if isinstance(obj, dict):
+        wrapped = [k for k, v in obj.items() if isinstance(v, list)]
+        if wrapped and not {"category", "location", "month"} & set(obj):
+            raise DataError(
+                f"{name}: a JSON object holding a list under {wrapped[0]!r}, not an array of "
+                f"crime records; pass that list (e.g. data[{wrapped[0]!r}])."
+            )
         obj = [obj]
+    if isinstance(obj, list) and obj and all(isinstance(r, list) for r in obj):
+        raise DataError(
+            f"{name}: a JSON array of arrays (nested one level too deep), not an array of "
+            "crime records; pass the inner list (e.g. data[0]), or join them."
+        )
     if not isinstance(obj, list):
         raise DataError(f"{name}: expected a JSON array of crime records.")
     return name, obj

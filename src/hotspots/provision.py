@@ -75,6 +75,11 @@ def _read_table(path: Path, sheet: str | int | None) -> pd.DataFrame:
             frame = pd.read_excel(path, sheet_name=sheet or 0, dtype=str)
         except ValueError as exc:
             raise DataError(f"{path.name}: could not read sheet {sheet!r}: {exc}") from exc
+        except Exception as exc:  # zipfile/openpyxl raise their own types for corrupt files
+            raise DataError(
+                f"{path}: could not be read as an Excel workbook ({type(exc).__name__}: {exc}). "
+                "Open and re-save it in Excel, or save the sheet as CSV UTF-8."
+            ) from exc
     elif suffix in {".csv", ".txt"}:
         try:
             frame = pd.read_csv(path, dtype=str, encoding="utf-8-sig", keep_default_na=False)
