@@ -224,8 +224,13 @@ def test_kde_and_clusters_layers_and_legends() -> None:
     )  # fmt: skip
     page = decoded(render(maps.hotspot_map(cells, kde=kde, clusters=clusters, tiles=None)))
     assert "Kernel density (per km²)" in page and "per km²" in page
-    assert "Clusters (hulls)" in page and "Cluster 1" in page
+    assert "Clusters (grid-cell outlines)" in page and "Cluster 1" in page
     assert "Incidents: &lt;5" in decoded(page)
+    # three incidents: their crime mix would identify them, so it is not shown
+    assert "Top crime types" not in decoded(page)
+    big = clusters.assign(count=[12])
+    page = decoded(render(maps.hotspot_map(cells, clusters=big, tiles=None)))
+    assert "Top crime types: Drugs" in page
 
 
 @pytest.mark.parametrize(
@@ -332,15 +337,15 @@ def test_reach_map_layers_legend_and_gaps() -> None:
         crs=27700,
     )
     page = render(maps.reach_map(iso, targets, make_services(), minutes=15, tiles=None))
-    for name in ("Isochrones", "Travel time (minutes)", "Gaps (over 15 min)", "Services"):
+    for name in ("Isochrones", "Travel time (minutes)", '"Gaps"', "Services"):
         assert name in page
-    assert "Travel time to nearest service" in page and "15 min" in page
+    assert "Travel time to the nearest service shown" in page and "15 min" in page
     assert "not street-network times" not in page
     # the services' legend names each type in its colour, as the provision map does
     legend = page[page.index("Services by type") :]
     assert "Community sport" in legend and "Youth service" in legend
     n_gaps = int((targets["minutes"] > 15).sum())
-    assert decoded(page).count("Gap: over 15 minutes</b>") == n_gaps
+    assert decoded(page).count("Gap: over 15 minutes to any service</b>") == n_gaps
     # isochrones drawn largest first so smaller rings stay clickable
     order = [int(x) for x in re.findall(r"Within: (\d+) minutes", decoded(page))]
     assert order == [15, 10, 5]
@@ -359,8 +364,46 @@ def test_service_without_a_type_is_drawn_in_the_colour_the_legend_gives_it() -> 
 
 def test_reach_map_straight_line_caveat() -> None:
     page = render(maps.reach_map(targets=make_targets("straight-line"), tiles=None))
-    assert maps.STRAIGHT_LINE_CAVEAT in page
+    assert "straight-line distance × a circuity factor, not street-network times" in page
     assert 'id="hs-caveat"' in page
+
+
+@pytest.mark.parametrize(("speed", "circuity"), [(4.8, 1.3), (32.0, 1.4)])
+def test_straight_line_banner_states_the_speed_used(speed: float, circuity: float) -> None:
+    from hotspots.reach import travel_times
+
+    times = travel_times(None, make_services(), make_cells(), speed_kph=speed, circuity=circuity)
+    page = decoded(render(maps.reach_map(targets=times, tiles=None)))
+    banner = page[page.index('id="hs-caveat"') :].split("</div>")[0]
+    assert f"× {circuity:g} at {speed:g} km/h, not street-network times" in banner
+    assert "walking" not in banner
+
+
+def test_gap_legend_names_the_services_the_gaps_were_found_for() -> None:
+    from hotspots._provenance import record
+
+    gaps = record(
+        make_cells().iloc[:3].copy(),
+        method="hot spots without provision",
+        parameters={"minutes": 10.0, "service_types": ["youth_service", "mentoring"]},
+    )
+    page = decoded(render(maps.reach_map(targets=make_targets(), gaps=gaps, tiles=None)))
+    assert "Gap: no youth service, mentoring within 10 minutes" in page
+    assert "Gap: over" not in page
+
+
+def test_reach_tooltip_names_the_nearest_service() -> None:
+    from hotspots.reach import travel_times
+
+    services = make_services()
+    cells = make_cells()
+    times = travel_times(None, services, cells)
+    page = decoded(render(maps.reach_map(targets=times, services=services, tiles=None)))
+    # the nearest service by straight-line distance, worked out here independently
+    first = cells.geometry.iloc[0].representative_point()
+    nearest = services.loc[services.distance(first).idxmin(), "name"]
+    assert f"Nearest service: {esc(nearest)}" in page
+    assert not re.search(r"Nearest service: \d+<", page)
 
 
 def test_reach_map_points_and_unreachable() -> None:

@@ -78,6 +78,7 @@ _LAZY: dict[str, str] = {
     "tasking_map": "maps",
     "reach_map": "maps",
     "provision_map": "maps",
+    "save_tasking_pack": "briefing",
 }
 
 __all__ = [

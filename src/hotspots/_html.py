@@ -9,7 +9,7 @@ so an escaped value shows as literal text and never runs.
 
 from __future__ import annotations
 
-import functools
+import re
 import warnings
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from ._errors import CRSError, DataError, HotspotsWarning
+from ._mapframe import add_fit, raw_html
 from ._mapstyle import (
     GI_COLOURS,
     GI_LABELS,
@@ -118,14 +119,29 @@ def display_frame(gdf: Any, name: str, *, simplify_m: float = 2.0) -> Any:
     return out
 
 
-def new_map(frames: Sequence[Any], *, tiles: str | None, width: str = "100%") -> Any:
-    """A Folium map fitted to ``frames`` (EPSG:4326) with scale bar and pinned assets."""
+def new_map(
+    frames: Sequence[Any],
+    *,
+    tiles: str | None,
+    width: str = "100%",
+    offline: bool = False,
+    area: Any = None,
+    wards: Any = None,
+) -> Any:
+    """A Folium map fitted to ``frames`` (EPSG:4326) with scale bar and pinned assets.
+
+    ``offline=True`` writes Leaflet into the page instead of linking the CDN. ``area``
+    and ``wards`` (GeoDataFrames, any CRS) are drawn as an outline and named boundaries,
+    beneath the data, with the OS National Grid when the data lie in Great Britain.
+    """
     import folium
+
+    from ._mapframe import add_orientation, inline_assets
 
     bounds = np.array([f.total_bounds for f in frames if f is not None and len(f)])
     minx, miny = bounds[:, 0].min(), bounds[:, 1].min()
     maxx, maxy = bounds[:, 2].max(), bounds[:, 3].max()
-    m = folium.Map(
+    m: Any = folium.Map(
         location=[round((miny + maxy) / 2, 5), round((minx + maxx) / 2, 5)],
         zoom_start=12,
         tiles=None,
@@ -134,19 +150,52 @@ def new_map(frames: Sequence[Any], *, tiles: str | None, width: str = "100%") ->
     )
     m.default_js = list(ASSETS_JS)
     m.default_css = list(ASSETS_CSS)
+    if offline:
+        inline_assets(m)
+    tile_layer = None
     if tiles == DEFAULT_TILES:
-        folium.TileLayer(
+        tile_layer = folium.TileLayer(
             tiles=TILE_URL,
             attr=TILE_ATTRIBUTION,
             name="Basemap: CARTO Positron",
             subdomains="abcd",
             max_zoom=20,
             control=False,
-        ).add_to(m)
+        )
     elif tiles:
-        folium.TileLayer(tiles, control=False).add_to(m)
-    m.fit_bounds([[float(miny), float(minx)], [float(maxy), float(maxx)]])
+        tile_layer = folium.TileLayer(tiles, control=False)
+    if tile_layer is not None:
+        tile_layer.add_to(m)
+    area_frame = display_frame(area, "area", simplify_m=10.0) if area is not None else None
+    ward_frame = None
+    if wards is not None:
+        ward_frame = display_frame(wards, "wards", simplify_m=10.0)
+        near = ward_frame.cx[minx - 0.02 : maxx + 0.02, miny - 0.02 : maxy + 0.02]
+        ward_frame = near if len(near) else ward_frame
+    m.hs_context = {  # read by add_page
+        "bounds": (minx, miny, maxx, maxy),
+        "tile_layer": tile_layer,
+        "sources": [("Area", area), ("Boundaries", wards)],
+        "grid_notes": add_orientation(
+            m, area=area_frame, wards=ward_frame, grid_bounds=_bng_bounds(minx, miny, maxx, maxy)
+        ),
+        "has_tiles": tile_layer is not None,
+    }
     return m
+
+
+def _bng_bounds(minx: float, miny: float, maxx: float, maxy: float) -> tuple[float, ...] | None:
+    """The lon/lat bounds in British National Grid metres, or None outside Great Britain."""
+    from pyproj import Transformer
+
+    to_bng = Transformer.from_crs(4326, 27700, always_xy=True)
+    xs, ys = to_bng.transform([minx, maxx, minx, maxx], [miny, miny, maxy, maxy])
+    box = (min(xs), min(ys), max(xs), max(ys))
+    if not all(np.isfinite(box)) or box[0] < 0 or box[2] > 700_000 or box[1] < 0:
+        return None
+    if box[3] > 1_300_000:
+        return None
+    return box
 
 
 def geojson_layer(
@@ -222,27 +271,6 @@ def provenance_lines(layers: Sequence[tuple[str, Any]]) -> tuple[list[str], list
     return lines, list(dict.fromkeys(sources))
 
 
-@functools.cache
-def _raw_class() -> Any:
-    from branca.element import Element
-    from jinja2 import Template
-
-    class Raw(Element):  # type: ignore[misc]
-        """HTML inserted as a value, never parsed as a template (no ``{{ }}`` evaluation)."""
-
-        _template = Template("{{ this.body }}")
-
-        def __init__(self, body: str) -> None:
-            super().__init__()
-            self.body = body
-
-    return Raw
-
-
-def raw_html(body: str) -> Any:
-    return _raw_class()(body)
-
-
 def add_page(
     m: Any,
     *,
@@ -254,34 +282,77 @@ def add_page(
     caveat: str | None = None,
     extra_html: str = "",
     extra_css: str = "",
+    internal: str | None = None,
+    sources: Sequence[str] = (),
 ) -> None:
-    """Add title, legend, provenance box, caveat, layer control and CSS to ``m``."""
+    """Add title, legend, provenance box, caveat, layer control and CSS to ``m``.
+
+    ``internal`` (a reason) marks the page as not for publication. ``sources`` are
+    attributions added to those recorded in the layers' provenance. Absolute file paths
+    in any of this text are cut to the file name.
+    """
     import folium
 
+    context = getattr(m, "hs_context", {})
     sub = f"Period: {esc(period)}" if period else "Period: not recorded"
+    warning = (
+        f'<div class="hs-internal" id="hs-internal">INTERNAL – NOT FOR PUBLICATION. '
+        f"{esc(internal)}</div>"
+        if internal
+        else ""
+    )
     parts = [
         f'<div class="hs-box hs-title" id="hs-title"><h1>{esc(title)}</h1>'
-        f'<div class="hs-sub">{sub}</div></div>'
+        f'<div class="hs-sub">{sub}</div>{warning}'
+        '<div class="hs-nobasemap" id="hs-nobasemap">Basemap not available (offline): '
+        "orient by the area outline, ward names and the OS grid.</div></div>"
     ]
     if caveat:
         parts.append(f'<div class="hs-box hs-caveat" id="hs-caveat">{esc(caveat)}</div>')
+    grid_notes = context.get("grid_notes", [])
+    if grid_notes:
+        legends = [*legends, f'<div class="hs-note">{esc("; ".join(grid_notes))}.</div>']
     if legends:
-        parts.append(f'<div class="hs-box hs-legend" id="hs-legend">{"".join(legends)}</div>')
-    lines, sources = provenance_lines(layers)
-    prov = "".join(f"<div>{esc(line)}</div>" for line in lines) or (
+        parts.append(
+            '<div class="hs-box hs-legend" id="hs-legend"><details open>'
+            f"<summary>Legend</summary>{''.join(legends)}</details></div>"
+        )
+    lines, recorded = provenance_lines([*layers, *context.get("sources", [])])
+    all_sources = list(dict.fromkeys([*recorded, *sources]))
+    prov = "".join(f"<div>{esc(strip_paths(line))}</div>" for line in lines) or (
         "<div>Method: not recorded</div>"
     )
-    data = attribution_text(sources) if sources else "Data sources: not recorded."
-    prov += f"<div>Data: {esc(data)}</div>"
-    prov += "".join(f"<div>{esc(n)}</div>" for n in notes)
+    data = attribution_text(all_sources) if all_sources else "Data sources: not recorded."
+    prov += f"<div>Data: {esc(strip_paths(data))}</div>"
+    if context.get("has_tiles"):
+        prov += "<div>Basemap: © OpenStreetMap contributors © CARTO.</div>"
+    prov += "".join(f"<div>{esc(strip_paths(n))}</div>" for n in notes)
     parts.append(
-        '<div class="hs-box hs-prov" id="hs-provenance"><details open>'
+        '<div class="hs-box hs-prov" id="hs-provenance"><details>'
         f"<summary>Method, data and disclosure</summary>{prov}</details></div>"
     )
     figure = m.get_root()
     figure.header.add_child(raw_html(PAGE_CSS + extra_css), name="hotspots_css")
     figure.html.add_child(raw_html("".join(parts) + extra_html), name="hotspots_boxes")
-    folium.LayerControl(collapsed=False).add_to(m)
+    folium.LayerControl(collapsed=True).add_to(m)
+    if "bounds" in context:
+        add_fit(m, context["bounds"], context.get("tile_layer"))
+
+
+_ABSOLUTE_PATH = re.compile(
+    r"(?<![\w:/.~-])(?:[A-Za-z]:[\\/]|/)(?:[^\s/\\:;,()]+[\\/])+([^\s/\\:;,()]+)"
+)
+
+
+def strip_paths(text: str) -> str:
+    """Cut absolute file paths in ``text`` down to the file name.
+
+    Examples
+    --------
+    >>> strip_paths("read /home/ana/data/2018-06-kent-street.csv (3 rows)")
+    'read 2018-06-kent-street.csv (3 rows)'
+    """
+    return _ABSOLUTE_PATH.sub(lambda match: match.group(1), text)
 
 
 def save(m: Any, path: str | Path | None) -> None:
@@ -427,9 +498,16 @@ def build_cluster_layer(clusters: Any, suppress_below: int) -> tuple[Any, Any]:
     tips = []
     for _, row in frame.iterrows():
         rows = []
+        small = True
         if "count" in frame.columns:
             rows.append(("Incidents", count_text(row["count"], suppress_below)))
-        if "top_crime_types" in frame.columns and not is_missing(row["top_crime_types"]):
+            small = is_missing(row["count"]) or float(row["count"]) < suppress_below
+        show_mix = not small or suppress_below <= 0
+        if (
+            show_mix
+            and "top_crime_types" in frame.columns
+            and not is_missing(row["top_crime_types"])
+        ):
             rows.append(("Top crime types", str(row["top_crime_types"])))
         if "first_month" in frame.columns:
             rows.append(("Months", f"{row['first_month']} to {row.get('last_month', '')}"))
@@ -438,7 +516,7 @@ def build_cluster_layer(clusters: Any, suppress_below: int) -> tuple[Any, Any]:
         frame,
         tips,
         ["#000000"] * len(frame),
-        name="Clusters (hulls)",
+        name="Clusters (grid-cell outlines)",
         style=lambda c: {"color": c, "weight": 2, "dashArray": "5 4", "fillOpacity": 0.0},
     )
     return layer, frame

@@ -1,8 +1,12 @@
 """Density-based clusters of incidents (DBSCAN, HDBSCAN) with readable cluster summaries.
 
 Both functions use scikit-learn on coordinates in metres and return a :class:`Clusters`
-holding per-point labels and a table with one row per cluster: its convex hull, size,
+holding per-point labels and a table with one row per cluster: its outline, size,
 crime-type mix, first and last month, area and density.
+
+A cluster's outline is the union of the :data:`OUTLINE_CELL_M` grid squares (aligned to
+multiples of that size in the CRS) that hold at least one member. It is safe to publish:
+unlike a convex hull, none of its vertices is an incident's location.
 
 Cluster numbers are relabelled by size: 0 is the largest cluster (ties: the one whose
 first member comes first in the input), -1 is noise.
@@ -27,8 +31,8 @@ if TYPE_CHECKING:
 
 __all__ = ["Clusters", "dbscan_clusters", "hdbscan_clusters"]
 
-#: Buffer (metres) around the hull of a cluster whose members are all on one point or line.
-DEGENERATE_BUFFER_M = 5.0
+#: Side (metres) of the grid squares whose union outlines a cluster.
+OUTLINE_CELL_M = 100.0
 
 
 @dataclass(frozen=True)
@@ -45,7 +49,8 @@ class Clusters:
         One row per cluster: ``cluster``, ``count``, ``top_crime_types`` (the three
         commonest ``crime_type`` values with their shares, "" without that column),
         ``first_month``, ``last_month`` (from ``month``, else None), ``area_km2`` and
-        ``density_per_km2`` of the hull, and the hull as geometry.
+        ``density_per_km2`` of the outline, and the outline (grid squares holding a member)
+        as geometry.
     provenance : dict
         Method and parameters (also in ``table.attrs["hotspots"]``).
     """
@@ -96,6 +101,17 @@ def _mix(types: pd.Series) -> str:
     return ", ".join(f"{k} {v:.0%}" for k, v in shares.items())
 
 
+def _outline(xy: np.ndarray, size: float = OUTLINE_CELL_M) -> Any:
+    """Union of the ``size`` grid squares holding at least one of the points ``xy``."""
+    import shapely
+
+    cells = np.unique(np.floor(xy / size).astype(np.int64), axis=0)
+    boxes = shapely.box(
+        cells[:, 0] * size, cells[:, 1] * size, (cells[:, 0] + 1) * size, (cells[:, 1] + 1) * size
+    )
+    return shapely.coverage_union_all(boxes)
+
+
 def _table(pts: gpd.GeoDataFrame, xy: np.ndarray, labels: np.ndarray) -> gpd.GeoDataFrame:
     import geopandas as gpd
     import shapely
@@ -103,16 +119,7 @@ def _table(pts: gpd.GeoDataFrame, xy: np.ndarray, labels: np.ndarray) -> gpd.Geo
     mask = labels >= 0
     k = int(labels.max()) + 1 if mask.any() else 0
     lab = labels[mask]
-    order = np.argsort(lab, kind="stable")
-    hulls = (
-        shapely.convex_hull(shapely.multipoints(xy[mask][order], indices=lab[order]))
-        if k
-        else np.empty(0, dtype=object)
-    )
-    hulls = np.asarray(hulls, dtype=object)
-    if k:
-        flat = shapely.area(hulls) <= 0
-        hulls[flat] = shapely.buffer(hulls[flat], DEGENERATE_BUFFER_M)
+    hulls = np.asarray([_outline(xy[mask][lab == c]) for c in range(k)], dtype=object)
     counts = np.bincount(lab, minlength=k)
     area_km2 = shapely.area(hulls) / 1e6 if k else np.empty(0)
     table = pd.DataFrame({"cluster": np.arange(k, dtype=np.int64), "count": counts})

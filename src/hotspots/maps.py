@@ -73,11 +73,78 @@ from ._validate import require_columns, require_geodataframe
 __all__ = ["GI_COLOURS", "GI_LABELS", "hotspot_map", "provision_map", "reach_map", "tasking_map"]
 
 STRAIGHT_LINE_CAVEAT = (
-    "Travel times are straight-line distance × 1.3 at walking speed, not street-network times"
+    "Travel times are straight-line distance × {circuity:g} at {speed:g} km/h, "
+    "not street-network times"
 )
 _TIME_COLOURS = ("#ffffcc", "#c7e9b4", "#7fcdbb", "#41b6c4", "#2c7fb8", "#253494")
 _ISO_COLOURS = ("#00441b", "#1b7837", "#5aae61", "#a6dba0", "#d9f0d3", "#f7fcf5")
 _UNREACHABLE = "#6b6b6b"
+
+
+def _suppression_note(suppress_below: int) -> str:
+    if suppress_below <= 0:
+        return "Counts are shown exactly (not suppressed)."
+    return (
+        f"Counts under {suppress_below} are shown as <{suppress_below}, "
+        "with no crime mix; outlines are grid cells, never incident locations."
+    )
+
+
+def _internal_reason(internal: bool, points: bool) -> str | None:
+    reasons = []
+    if internal:
+        reasons.append("Counts and crime mixes are not suppressed.")
+    if points:
+        reasons.append("Incident locations are shown.")
+    return " ".join(reasons) or None
+
+
+def _service_names(targets: Any, services: Any) -> dict[Any, str]:
+    """Name of each ``nearest_service`` value: the service's ``name`` when the value is a
+    row label of ``services``, the value itself when it is already text."""
+    values = targets["nearest_service"] if "nearest_service" in targets.columns else []
+    names: dict[Any, str] = {}
+    lookup = (
+        services["name"]
+        if services is not None and "name" in services.columns
+        else pd.Series(dtype=object)
+    )
+    for value in values:
+        if is_missing(value) or value in names:
+            continue
+        if value in lookup.index and not is_missing(lookup.loc[value]):
+            names[value] = str(lookup.loc[value])
+        elif isinstance(value, str):
+            names[value] = value
+    return names
+
+
+def _gap_text(gaps: Any, minutes: float) -> str:
+    """What a gap outline means, including the services and threshold it was found for."""
+    from ._provenance import get_provenance
+
+    params = get_provenance(gaps).get("parameters") or {}
+    limit = params.get("minutes", minutes) if isinstance(params, dict) else minutes
+    types = params.get("service_types") if isinstance(params, dict) else None
+    if isinstance(types, str):
+        types = [types]
+    if types:
+        kinds = ", ".join(humanise(str(t)).lower() for t in types)
+        return f"Gap: no {kinds} within {float(limit):g} minutes"
+    return f"Gap: over {float(limit):g} minutes to any service"
+
+
+def _straight_line_caveat(*frames: Any) -> str:
+    """The straight-line banner with the speed and circuity the travel times used."""
+    from ._provenance import get_provenance
+
+    for frame in frames:
+        params = get_provenance(frame).get("parameters") if frame is not None else None
+        if isinstance(params, dict) and params.get("speed_kph") and params.get("circuity"):
+            return STRAIGHT_LINE_CAVEAT.format(
+                circuity=float(params["circuity"]), speed=float(params["speed_kph"])
+            )
+    return "Travel times are straight-line distance × a circuity factor, not street-network times"
 
 
 def hotspot_map(
@@ -91,6 +158,10 @@ def hotspot_map(
     path: str | Path | None = None,
     suppress_below: int = 5,
     tiles: str | None = DEFAULT_TILES,
+    offline: bool = False,
+    area: Any = None,
+    wards: Any = None,
+    internal: bool = False,
 ) -> Any:
     """Map Gi* hot and cold spots, with optional density, cluster and incident layers.
 
@@ -116,6 +187,20 @@ def hotspot_map(
         Counts under this are shown as ``"<5"``.
     tiles : str or None, default "CartoDB positron"
         Basemap; ``None`` for none, another Folium tile name or URL template otherwise.
+    offline : bool, default False
+        Write Leaflet into the page (about 250 kB) so it opens with no network; the
+        command line always does.
+    area : GeoDataFrame, optional
+        Study-area polygon(s), drawn as an outline.
+    wards : GeoDataFrame, optional
+        Ward (or other named area) polygons, drawn as boundaries with their names
+        (column ``name`` or an ONS ``..NM`` column), e.g. from
+        ``load_boundary(..., level="ward")``. With the area outline and the OS grid they
+        orient a reader when basemap tiles cannot load.
+    internal : bool, default False
+        An unsuppressed map for use inside the force: counts and crime mixes are shown
+        exactly, and the page says "INTERNAL – NOT FOR PUBLICATION". Drawing incident
+        points (``show_points=True``) marks the page the same way.
 
     Returns
     -------
@@ -135,11 +220,12 @@ def hotspot_map(
     (False, True)
     """
     cells = require_geodataframe(cells, "cells")
+    suppress_below = 0 if internal else suppress_below
     frame = display_frame(cells, "cells")
     frames = [frame]
     legends = [gi_legend()]
     layers: list[Any] = []
-    notes = [f"Counts under {suppress_below} are shown as <{suppress_below}."]
+    notes = [_suppression_note(suppress_below)]
     if kde is not None:
         kde_layer, kde_legend, kde_frame = build_kde_layer(kde)
         layers.append(kde_layer)
@@ -150,17 +236,20 @@ def hotspot_map(
         cluster_layer, cluster_frame = build_cluster_layer(clusters, suppress_below)
         layers.append(cluster_layer)
         frames.append(cluster_frame)
-        legends.append(legend_html("Clusters", [("transparent", "Cluster hull (dashed)")]))
+        legends.append(
+            legend_html("Clusters", [("transparent", "Cluster area: grid cells it covers")])
+        )
     if incidents is not None and show_points:
         point_layer, _ = build_incident_layer(incidents)
         layers.append(point_layer)
     else:
         notes.append("Incident points are not shown.")
-    m = new_map(frames, tiles=tiles)
+    m = new_map(frames, tiles=tiles, offline=offline, area=area, wards=wards)
     for layer in layers:
         layer.add_to(m)
     add_page(
         m,
+        internal=_internal_reason(internal, incidents is not None and show_points),
         title=title or "Hot spots (Getis-Ord Gi*)",
         period=period_text(cells, incidents, kde, clusters),
         layers=[
@@ -185,6 +274,10 @@ def tasking_map(
     path: str | Path | None = None,
     suppress_below: int = 5,
     tiles: str | None = DEFAULT_TILES,
+    offline: bool = False,
+    area: Any = None,
+    wards: Any = None,
+    internal: bool = False,
 ) -> Any:
     """A printable tasking map: the top ``top_n`` hot spots, numbered, with a table beside.
 
@@ -205,7 +298,7 @@ def tasking_map(
     incidents : GeoDataFrame, optional
         Incident points (same CRS as ``cells``) used for the crime mix and, through their
         ``location`` ("On or near ..."), the place names; never drawn.
-    title, path, suppress_below, tiles
+    title, path, suppress_below, tiles, offline, area, wards, internal
         As in :func:`hotspot_map`.
 
     Returns
@@ -227,6 +320,78 @@ def tasking_map(
     """
     import folium
 
+    suppress_below = 0 if internal else suppress_below
+    frame, top, table, rule = _tasking_places(
+        cells, top_n=top_n, incidents=incidents, suppress_below=suppress_below
+    )
+    columns = set(frame.columns)
+    # open on the numbered hot spots (a reader tasks from these), not the whole area
+    m = new_map(
+        [frame.loc[top.index] if len(top) else frame],
+        tiles=tiles,
+        width="62%",
+        offline=offline,
+        area=area,
+        wards=wards,
+    )
+    hot = frame
+    if "gi_bin" in columns:
+        all_bins = gi_bins(frame)
+        hot = frame.loc[all_bins != 0]
+        if len(hot):
+            gi_layer(hot, suppress_below, "Significant hot and cold spots").add_to(m)
+    numbers = folium.FeatureGroup(name=f"Top {len(top)} hot spots (numbered)")
+    rows_html = []
+    for (_, row), entry in zip(top.iterrows(), table.itertuples(), strict=True):
+        rank, place = entry.rank, entry.place
+        rows_html.append(
+            f"<tr><td>{rank}</td><td>{esc(place)}</td><td>{esc(entry.incidents)}</td>"
+            f"<td>{esc(entry.crime_mix)}</td><td>{esc(entry.confidence)}</td></tr>"
+        )
+        folium.GeoJson(
+            row.geometry.__geo_interface__,
+            style_function=lambda f: {"color": "#000000", "weight": 2.5, "fillOpacity": 0},
+        ).add_to(numbers)
+        point = row.geometry.representative_point()
+        folium.Marker(
+            [point.y, point.x],
+            icon=folium.DivIcon(
+                html=f'<div class="hs-num">{rank}</div>', icon_size=(22, 22), icon_anchor=(11, 11)
+            ),
+            tooltip=folium.Tooltip(f"{rank}. {esc(place)}"),
+        ).add_to(numbers)
+    numbers.add_to(m)
+    body = "".join(rows_html) or '<tr><td colspan="5">No significant hot spots.</td></tr>'
+    panel = (
+        f'<div class="hs-panel" id="hs-table"><h2>{esc(title or "Tasking: top hot spots")}</h2>'
+        f"<p>{esc(rule)} {esc(_suppression_note(suppress_below))}</p>"
+        "<table><thead><tr><th>#</th><th>Place</th><th>Incidents</th><th>Crime mix</th>"
+        f"<th>Confidence</th></tr></thead><tbody>{body}</tbody></table></div>"
+    )
+    add_page(
+        m,
+        title=title or "Tasking: top hot spots",
+        period=period_text(cells, incidents),
+        layers=[("Hot spots", cells), ("Incidents", incidents)],
+        legends=[gi_legend()] if "gi_bin" in columns else [],
+        internal=_internal_reason(internal, False),
+        notes=[_suppression_note(suppress_below), "Incident points are not shown."],
+        extra_html=panel,
+        extra_css=TASKING_CSS,
+    )
+    save(m, path)
+    return m
+
+
+def _tasking_places(
+    cells: Any, *, top_n: int, incidents: Any, suppress_below: int
+) -> tuple[Any, Any, pd.DataFrame, str]:
+    """The numbered places of a tasking map and their table rows.
+
+    Returns the display frame of ``cells``, its rows for the top places (in rank order),
+    a table (same index) with ``rank``, ``place``, ``incidents``, ``crime_mix`` and
+    ``confidence`` as published text, and the ranking rule.
+    """
     cells = require_geodataframe(cells, "cells")
     if not isinstance(top_n, int | np.integer) or top_n < 1:
         raise DataError(f"top_n must be a positive integer, got {top_n!r}.")
@@ -264,16 +429,7 @@ def tasking_map(
         else ({}, {})
     )
 
-    # open on the numbered hot spots (a reader tasks from these), not the whole area
-    m = new_map([frame.loc[top.index] if len(top) else frame], tiles=tiles, width="62%")
-    hot = frame
-    if "gi_bin" in columns:
-        all_bins = gi_bins(frame)
-        hot = frame.loc[all_bins != 0]
-        if len(hot):
-            gi_layer(hot, suppress_below, "Significant hot and cold spots").add_to(m)
-    numbers = folium.FeatureGroup(name=f"Top {len(top)} hot spots (numbered)")
-    rows_html = []
+    rows = []
     for rank, (idx, row) in enumerate(top.iterrows(), start=1):
         place = place_text(
             row,
@@ -287,6 +443,8 @@ def tasking_map(
         else:
             counts = mix_lookup.get(idx, {})
             mix = crime_mix(pd.Series(counts), sorted(counts), suppress_below)
+        if "count" in columns and count_text(row["count"], suppress_below).startswith("<"):
+            mix = "not shown (few incidents)"
         confidence = (
             str(row["gi_label"])
             if "gi_label" in columns and not is_missing(row["gi_label"])
@@ -295,45 +453,19 @@ def tasking_map(
             else "not tested"
         )
         count = count_text(row["count"], suppress_below) if "count" in columns else "n/a"
-        rows_html.append(
-            f"<tr><td>{rank}</td><td>{esc(place)}</td><td>{esc(count)}</td>"
-            f"<td>{esc(mix or '–')}</td><td>{esc(confidence)}</td></tr>"
+        rows.append(
+            {
+                "rank": rank,
+                "place": place,
+                "incidents": count,
+                "crime_mix": mix or "–",
+                "confidence": confidence,
+            }
         )
-        folium.GeoJson(
-            row.geometry.__geo_interface__,
-            style_function=lambda f: {"color": "#000000", "weight": 2.5, "fillOpacity": 0},
-        ).add_to(numbers)
-        point = row.geometry.representative_point()
-        folium.Marker(
-            [point.y, point.x],
-            icon=folium.DivIcon(
-                html=f'<div class="hs-num">{rank}</div>', icon_size=(22, 22), icon_anchor=(11, 11)
-            ),
-            tooltip=folium.Tooltip(f"{rank}. {esc(place)}"),
-        ).add_to(numbers)
-    numbers.add_to(m)
-    body = "".join(rows_html) or '<tr><td colspan="5">No significant hot spots.</td></tr>'
-    panel = (
-        f'<div class="hs-panel" id="hs-table"><h2>{esc(title or "Tasking: top hot spots")}</h2>'
-        f"<p>{esc(rule)} Counts under {suppress_below} shown as &lt;{suppress_below}.</p>"
-        "<table><thead><tr><th>#</th><th>Place</th><th>Incidents</th><th>Crime mix</th>"
-        f"<th>Confidence</th></tr></thead><tbody>{body}</tbody></table></div>"
+    table = pd.DataFrame(
+        rows, index=top.index, columns=["rank", "place", "incidents", "crime_mix", "confidence"]
     )
-    add_page(
-        m,
-        title=title or "Tasking: top hot spots",
-        period=period_text(cells, incidents),
-        layers=[("Hot spots", cells), ("Incidents", incidents)],
-        legends=[gi_legend()] if "gi_bin" in columns else [],
-        notes=[
-            f"Counts under {suppress_below} are shown as <{suppress_below}.",
-            "Incident points are not shown.",
-        ],
-        extra_html=panel,
-        extra_css=TASKING_CSS,
-    )
-    save(m, path)
-    return m
+    return frame, top, table, rule
 
 
 def reach_map(
@@ -346,6 +478,9 @@ def reach_map(
     title: str | None = None,
     path: str | Path | None = None,
     tiles: str | None = DEFAULT_TILES,
+    offline: bool = False,
+    area: Any = None,
+    wards: Any = None,
 ) -> Any:
     """Map who can reach a service: isochrone rings, travel time per place, gaps, services.
 
@@ -364,7 +499,7 @@ def reach_map(
         unreachable.
     minutes : float, default 15
         The threshold that defines a gap.
-    title, path, tiles
+    title, path, tiles, offline, area, wards
         As in :func:`hotspot_map`.
 
     Returns
@@ -431,11 +566,12 @@ def reach_map(
             for v, i in zip(mins, idx, strict=True)
         ]
         cols = set(tgt.columns)
+        names = _service_names(tgt, services)
         tips = []
         for (_, r), v in zip(tgt.iterrows(), mins, strict=True):
             rows = [("Travel time", f"{v:.1f} minutes" if np.isfinite(v) else "not reachable")]
             if "nearest_service" in cols and not is_missing(r["nearest_service"]):
-                rows.append(("Nearest service", str(r["nearest_service"])))
+                rows.append(("Nearest service", names.get(r["nearest_service"], "not named")))
             if "method" in cols:
                 rows.append(("Method", str(r["method"])))
             title_t = str(r["place"]) if "place" in cols and not is_missing(r["place"]) else None
@@ -457,7 +593,11 @@ def reach_map(
             )
         )
         legend = ramp_legend_html(
-            "Travel time to nearest service", list(_TIME_COLOURS), breaks, unit="min", decimals=0
+            "Travel time to the nearest service shown",
+            list(_TIME_COLOURS),
+            breaks,
+            unit="min",
+            decimals=0,
         )
         legends.append(legend)
         legends.append(legend_html("", [(_UNREACHABLE, "Not reachable")]))
@@ -467,19 +607,20 @@ def reach_map(
     if gaps is not None and len(gaps):
         gap = display_frame(gaps, "gaps")
         points = bool((gap.geometry.geom_type == "Point").all())
-        tips = [tip_html(f"Gap: over {minutes:g} minutes", []) for _ in range(len(gap))]
+        gap_text = _gap_text(gaps, minutes)
+        tips = [tip_html(gap_text, []) for _ in range(len(gap))]
         layers.append(
             geojson_layer(
                 gap,
                 tips,
                 ["#e31a1c"] * len(gap),
-                name=f"Gaps (over {minutes:g} min)",
+                name="Gaps",
                 point_radius=8 if points else None,
                 popup=False,
                 style=lambda c: {"color": c, "weight": 2.5, "fillOpacity": 0, "dashArray": "4 3"},
             )
         )
-        legends.append(legend_html("", [("#e31a1c", f"Gap: over {minutes:g} minutes")]))
+        legends.append(legend_html("", [("#e31a1c", gap_text)]))
     if services is not None:
         svc = display_frame(services, "services")
         cols = set(svc.columns)
@@ -502,15 +643,30 @@ def reach_map(
         else:
             legends.append(legend_html("", [(colours[0], "Service")]))
         frames.append(svc)
-    caveat = STRAIGHT_LINE_CAVEAT if straight_line(isochrones, targets) else None
-    m = new_map(frames or [display_frame(gaps, "gaps")], tiles=tiles)
+    caveat = (
+        _straight_line_caveat(targets, isochrones, gaps)
+        if straight_line(isochrones, targets, gaps)
+        else None
+    )
+    m = new_map(
+        frames or [display_frame(gaps, "gaps")],
+        tiles=tiles,
+        offline=offline,
+        area=area,
+        wards=wards,
+    )
     for layer in layers:
         layer.add_to(m)
     add_page(
         m,
         title=title or "Travel time to services",
         period=period_text(targets, isochrones, services),
-        layers=[("Travel time", targets), ("Isochrones", isochrones), ("Services", services)],
+        layers=[
+            ("Travel time", targets),
+            ("Isochrones", isochrones),
+            ("Services", services),
+            ("Gaps", gaps),
+        ],
         legends=legends,
         notes=[caveat + "."] if caveat else [],
         caveat=caveat,
@@ -526,6 +682,9 @@ def provision_map(
     title: str | None = None,
     path: str | Path | None = None,
     tiles: str | None = DEFAULT_TILES,
+    offline: bool = False,
+    area: Any = None,
+    wards: Any = None,
 ) -> Any:
     """Map services by type (one colour and layer per ``service_type``) over hot spots.
 
@@ -536,7 +695,7 @@ def provision_map(
         ``target_age_max``, ``funder``.
     hotspots : GeoDataFrame, optional
         Gi* cells; significant hot and cold spots are drawn beneath the services.
-    title, path, tiles
+    title, path, tiles, offline, area, wards
         As in :func:`hotspot_map`.
 
     Returns
@@ -587,7 +746,7 @@ def provision_map(
         m_layers.append(group)
         items.append((colour, humanise(stype)))
     legends.insert(0, legend_html("Services by type", items))
-    m = new_map(frames, tiles=tiles)
+    m = new_map(frames, tiles=tiles, offline=offline, area=area, wards=wards)
     for layer in m_layers:
         layer.add_to(m)
     add_page(
