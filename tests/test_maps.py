@@ -551,3 +551,60 @@ def test_tasking_incidents_need_a_type_or_a_location() -> None:
         maps.tasking_map(cells, top_n=3, incidents=only_location[["geometry"]], tiles=None)
     with pytest.raises(CRSError):
         maps.tasking_map(cells, top_n=3, incidents=only_location.to_crs(4326), tiles=None)
+
+
+def test_offline_page_carries_leaflet_and_links_nothing() -> None:
+    page = render(maps.hotspot_map(make_cells(), offline=True, tiles=None))
+    assert "<script src=" not in page and "<link " not in page.split("</head>")[0]
+    assert 'VERSION="1.9.3"' in page.replace(" ", "") or '"1.9.3"' in page  # Leaflet itself
+    assert "cdn.jsdelivr.net" not in page and "code.jquery.com" not in page
+    online = render(maps.hotspot_map(make_cells(), tiles=None))
+    assert "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js" in online
+
+
+def test_internal_map_shows_exact_counts_and_says_so() -> None:
+    cells = make_cells()
+    shared = decoded(render(maps.tasking_map(cells, top_n=3, tiles=None)))
+    internal = decoded(render(maps.tasking_map(cells, top_n=3, tiles=None, internal=True)))
+    assert "NOT FOR PUBLICATION" not in shared and "NOT FOR PUBLICATION" in internal
+    small = int(cells.loc[cells["count"] < 5, "count"].iloc[0])
+    assert f"Incidents: {small}<" in internal and f"Incidents: {small}<" not in shared
+    points = decoded(
+        render(maps.hotspot_map(cells, incidents=make_points(), show_points=True, tiles=None))
+    )
+    assert "Incident locations are shown" in points
+
+
+def make_points() -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
+        {"crime_type": ["Drugs", "Robbery"], "month": ["2018-06", "2018-06"]},
+        geometry=[Point(575100, 168100), Point(575600, 168400)],
+        crs=27700,
+    )
+
+
+def test_no_absolute_path_reaches_the_page(tmp_path: Path) -> None:
+    cells = make_cells()
+    secret = tmp_path / "private" / "2018-06-kent-street.csv"
+    record(cells, method="Getis-Ord Gi*", parameters={"path": str(secret)}, sources=[str(secret)])
+    page = decoded(render(maps.hotspot_map(cells, tiles=None)))
+    assert str(tmp_path) not in page
+    assert "2018-06-kent-street.csv" in page
+
+
+def test_area_and_wards_orient_the_page() -> None:
+    cells = make_cells()
+    area = gpd.GeoDataFrame(geometry=[box(574900, 167900, 577200, 169700)], crs=27700)
+    wards = gpd.GeoDataFrame(
+        {"WD13NM": ["Chatham Central", "Rochester West"]},
+        geometry=[box(574900, 167900, 576000, 169700), box(576000, 167900, 577200, 169700)],
+        crs=27700,
+    )
+    page = decoded(render(maps.hotspot_map(cells, area=area, wards=wards, tiles=None)))
+    for layer in ("Area outline", "Ward boundaries", "Ward names", "OS grid (km)"):
+        assert layer in page
+    assert page.count('class=\\"hs-ward-label\\"') == 2 and "Rochester West" in page
+    # 1 km OS grid over 575-577 km E, 167-169 km N: lines labelled 75, 76, 77 and 67 ... 69
+    labels = re.findall(r"hs-grid-label.{0,3}>(\d\d)<", page)
+    assert {"75", "76", "77", "67", "68", "69"} <= set(labels)
+    assert "OS National Grid lines every 1 km" in page and "square TQ" in page

@@ -4,9 +4,13 @@ Both functions use scikit-learn on coordinates in metres and return a :class:`Cl
 holding per-point labels and a table with one row per cluster: its outline, size,
 crime-type mix, first and last month, area and density.
 
-A cluster's outline is the union of the :data:`OUTLINE_CELL_M` grid squares (aligned to
-multiples of that size in the CRS) that hold at least one member. It is safe to publish:
-unlike a convex hull, none of its vertices is an incident's location.
+A cluster's outline is the union of the :data:`OUTLINE_CELL_M` grid squares that hold at
+least one member. It is safe to publish: unlike a convex hull, its vertices are grid
+corners, not incident locations; the grid is offset from round coordinates (on which some
+police.uk map points sit) and shifted further (by a fraction of a square, the same shift
+for every cluster) until no corner on an outline lies within
+:data:`OUTLINE_CLEARANCE_M` of any input point, so not even by chance does a vertex sit on
+an incident's map point.
 
 Cluster numbers are relabelled by size: 0 is the largest cluster (ties: the one whose
 first member comes first in the input), -1 is noise.
@@ -33,6 +37,9 @@ __all__ = ["Clusters", "dbscan_clusters", "hdbscan_clusters"]
 
 #: Side (metres) of the grid squares whose union outlines a cluster.
 OUTLINE_CELL_M = 100.0
+#: Least distance (metres) from an outline vertex to any input point; a map rounds
+#: longitude/latitude to 5 decimals (about 1 m), so 1.5 m keeps them apart on the page.
+OUTLINE_CLEARANCE_M = 1.5
 
 
 @dataclass(frozen=True)
@@ -101,15 +108,32 @@ def _mix(types: pd.Series) -> str:
     return ", ".join(f"{k} {v:.0%}" for k, v in shares.items())
 
 
-def _outline(xy: np.ndarray, size: float = OUTLINE_CELL_M) -> Any:
-    """Union of the ``size`` grid squares holding at least one of the points ``xy``."""
+def _outline(xy: np.ndarray, offset: float, size: float = OUTLINE_CELL_M) -> Any:
+    """Union of the ``size`` grid squares (corners at ``offset`` + multiples of ``size``)
+    holding at least one of the points ``xy``."""
     import shapely
 
-    cells = np.unique(np.floor(xy / size).astype(np.int64), axis=0)
-    boxes = shapely.box(
-        cells[:, 0] * size, cells[:, 1] * size, (cells[:, 0] + 1) * size, (cells[:, 1] + 1) * size
-    )
-    return shapely.coverage_union_all(boxes)
+    cells = np.unique(np.floor((xy - offset) / size).astype(np.int64), axis=0)
+    x0, y0 = cells[:, 0] * size + offset, cells[:, 1] * size + offset
+    return shapely.coverage_union_all(shapely.box(x0, y0, x0 + size, y0 + size))
+
+
+def _outlines(xy: np.ndarray, lab: np.ndarray, k: int, everyone: np.ndarray) -> np.ndarray:
+    """Outlines of clusters ``0..k-1``, on the first grid shift whose outline vertices
+    all keep :data:`OUTLINE_CLEARANCE_M` from every point in ``everyone``."""
+    import shapely
+    from scipy.spatial import cKDTree
+
+    tree = cKDTree(everyone)
+    outlines = np.empty(0, dtype=object)
+    for step in range(8):
+        # never on round coordinates: some published map points sit on them
+        offset = OUTLINE_CELL_M * (step + 0.5) / 8
+        outlines = np.asarray([_outline(xy[lab == c], offset) for c in range(k)], dtype=object)
+        corners = shapely.get_coordinates(outlines)
+        if not len(corners) or tree.query(corners)[0].min() > OUTLINE_CLEARANCE_M:
+            break
+    return outlines
 
 
 def _table(pts: gpd.GeoDataFrame, xy: np.ndarray, labels: np.ndarray) -> gpd.GeoDataFrame:
@@ -119,7 +143,7 @@ def _table(pts: gpd.GeoDataFrame, xy: np.ndarray, labels: np.ndarray) -> gpd.Geo
     mask = labels >= 0
     k = int(labels.max()) + 1 if mask.any() else 0
     lab = labels[mask]
-    hulls = np.asarray([_outline(xy[mask][lab == c]) for c in range(k)], dtype=object)
+    hulls = _outlines(xy[mask], lab, k, xy)
     counts = np.bincount(lab, minlength=k)
     area_km2 = shapely.area(hulls) / 1e6 if k else np.empty(0)
     table = pd.DataFrame({"cluster": np.arange(k, dtype=np.int64), "count": counts})
