@@ -115,11 +115,19 @@ def test_monthly_job_on_medway(
     with pytest.warns(Warning, match="straight-line"):
         code = main(
             [
-                *("--quiet", "reach", "--services", str(csv)),
+                *("--quiet", "reach", "--services", str(csv), "--mode", "drive"),
                 *("--targets", str(out / "hotspots.gpkg"), "--out", str(out)),
+                *("--title", "Medway: driving time to provision"),
             ]
         )
     assert code == 0
+    page = (out / "reach_map.html").read_text("utf-8")
+    banner = page[page.index('id="hs-caveat"') :].split("</div>")[0]
+    assert "at 32 km/h" in banner and "walking" not in banner  # the speed the times used
+    assert "Medway: driving time to provision" in page
+    # sources carried from the hot spots GeoPackage and the services file; no local paths
+    assert "data.police.uk" in page and "provision.csv (supplied by the user)" in page
+    assert "not recorded" not in page and str(tmp_path) not in page
     times = gpd.read_file(out / "reach.gpkg", layer="travel_times")
     assert len(times) == int((cells["gi_bin"] >= 2).sum())
     assert (times["method"] == "straight-line").all()
@@ -136,7 +144,9 @@ def test_monthly_job_on_medway(
     assert code == 0
     summary = pd.read_csv(out / "provision_summary.csv")
     assert set(summary["service_type"]) <= set(services["service_type"]) | {"all"}
-    assert (out / "provision_map.html").stat().st_size > 0
+    page = (out / "provision_map.html").read_text("utf-8")
+    assert "data.police.uk" in page and "provision.csv (supplied by the user)" in page
+    assert "Data sources: not recorded" not in page and str(tmp_path) not in page
 
 
 def test_version_and_help(capsys: pytest.CaptureFixture[str]) -> None:
