@@ -253,6 +253,7 @@ body.hs-printing .folium-map{width:281mm !important;height:190mm !important}
   .folium-map{width:281mm !important;height:190mm !important}
   .leaflet-control-layers,.leaflet-control-zoom{display:none}
   .hs-box{box-shadow:none}
+  .hs-box details::details-content{content-visibility:visible;display:contents}
 }
 </style>
 """

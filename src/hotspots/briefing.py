@@ -98,7 +98,7 @@ def save_tasking_pack(
     )
     shapes = cells.loc[top.index]
     fig = Figure(figsize=_A4_LANDSCAPE_IN)
-    ax = fig.add_axes((0.02, 0.12, 0.56, 0.76))
+    ax = fig.add_axes((0.07, 0.2, 0.5, 0.68))
     ax.set_aspect("equal")
     if len(shapes):
         x0, y0, x1, y1 = shapes.total_bounds
@@ -156,8 +156,9 @@ def save_tasking_pack(
         f"{rule} {_suppression_note(suppress_below)}",
         "Data: " + (attribution_text(sources) if sources else "not recorded."),
     ]
-    wrapped = "\n".join(textwrap.fill(strip_paths(t), 150) for t in foot)
-    fig.text(0.02, 0.015, wrapped, fontsize=6.5, va="bottom", color="#333333")
+    wrapped = "\n".join(textwrap.shorten(strip_paths(t), 260, placeholder=" ...") for t in foot)
+    wrapped = "\n".join(textwrap.fill(t, 190) for t in wrapped.split("\n"))
+    fig.text(0.02, 0.012, wrapped, fontsize=6, va="bottom", color="#333333")
     _draw_table(fig, table)
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -204,7 +205,7 @@ def _furniture(ax: Any) -> None:
     ymin, ymax = ax.get_ylim()
     ax.set_xlim(xmin, xmax)
     ax.set_ylim(ymin, ymax)
-    km = FuncFormatter(lambda v, _: f"{v / 1000:.0f}")
+    km = FuncFormatter(lambda v, _: f"{v / 1000:g}")
     ax.xaxis.set_major_formatter(km)
     ax.yaxis.set_major_formatter(km)
     ax.tick_params(labelsize=7)
@@ -232,7 +233,7 @@ def _furniture(ax: Any) -> None:
 
 
 def _draw_table(fig: Any, table: Any) -> None:
-    ax = fig.add_axes((0.6, 0.12, 0.39, 0.76))
+    ax = fig.add_axes((0.6, 0.2, 0.38, 0.68))
     ax.axis("off")
     if not len(table):
         ax.text(0, 1, "No significant hot spots.", fontsize=9, va="top")

@@ -128,9 +128,11 @@ def _gap_text(gaps: Any, minutes: float) -> str:
     types = params.get("service_types") if isinstance(params, dict) else None
     if isinstance(types, str):
         types = [types]
+    ages = params.get("ages") if isinstance(params, dict) else None
+    for_ages = f" for ages {ages[0]}–{ages[1]}" if isinstance(ages, list | tuple) else ""
     if types:
         kinds = ", ".join(humanise(str(t)).lower() for t in types)
-        return f"Gap: no {kinds} within {float(limit):g} minutes"
+        return f"Gap: no {kinds}{for_ages} within {float(limit):g} minutes"
     return f"Gap: over {float(limit):g} minutes to any service"
 
 
