@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -66,7 +65,7 @@ def _in_ci() -> bool:
 def _chromium_problem() -> str | None:
     from . import _browser
 
-    if not _browser.chromium_available() and shutil.which("chromium") is None:
+    if not _browser.chromium_available():
         return f"Chromium not found at {_browser.CHROMIUM} (apt-get install -y chromium)"
     return None
 
