@@ -20,8 +20,12 @@ Gi* bins use the ArcGIS Hot Spot Analysis colours: hot 99 % ``#d62f27``, 95 % ``
 99 % ``#4575b5``.
 
 The basemap is CARTO Positron (© OpenStreetMap contributors © CARTO), loaded from the
-internet by the reader's browser, as are Leaflet 1.9.3 and jQuery 3.7.1 (pinned, from
-jsDelivr and code.jquery.com). Pass ``tiles=None`` for no basemap.
+internet by the reader's browser; pass ``tiles=None`` for no basemap. Leaflet 1.9.3 and
+jQuery 3.7.1 are linked from jsDelivr and code.jquery.com, or with ``offline=True`` written
+into the page (see :mod:`hotspots._mapframe`), which also holds the area outline, ward
+names and OS grid that orient a reader without tiles, the opening view clear of the
+page's boxes, and the A4 landscape print layout. :func:`hotspots.briefing.save_tasking_pack`
+draws the tasking map and table as PNG and PDF.
 """
 
 from __future__ import annotations
