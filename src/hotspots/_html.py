@@ -147,6 +147,7 @@ def new_map(
         tiles=None,
         control_scale=True,
         width=width,
+        zoom_snap=0.25,  # fit the opening view closely, not to the next whole zoom
     )
     m.default_js = list(ASSETS_JS)
     m.default_css = list(ASSETS_CSS)
