@@ -88,6 +88,10 @@ def scripts(page: str) -> list[str]:
 
 def assert_not_executable(page: str) -> None:
     """No raw hostile fragment anywhere in the HTML, nor inside any script block."""
+    from hotspots._mapframe import OFFLINE_JS, asset_text
+
+    for _, package, filename in OFFLINE_JS:  # inline Leaflet/jQuery are not data
+        page = page.replace(asset_text(package, filename), "")
     for fragment in ("<script>alert", "<img src=x", "${alert", "`${", "onerror=alert(3)>"):
         assert fragment not in page, fragment
         for block in scripts(page):
@@ -608,3 +612,12 @@ def test_area_and_wards_orient_the_page() -> None:
     labels = re.findall(r"hs-grid-label.{0,3}>(\d\d)<", page)
     assert {"75", "76", "77", "67", "68", "69"} <= set(labels)
     assert "OS National Grid lines every 1 km" in page and "square TQ" in page
+
+
+def test_hostile_ward_name_shows_as_text() -> None:
+    wards = gpd.GeoDataFrame(
+        {"name": [HOSTILE]}, geometry=[box(574900, 167900, 577200, 169700)], crs=27700
+    )
+    page = render(maps.tasking_map(make_cells(), top_n=3, wards=wards, offline=True, tiles=None))
+    assert_not_executable(page)
+    assert esc(HOSTILE) in decoded(page)

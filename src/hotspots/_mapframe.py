@@ -73,7 +73,8 @@ def asset_text(package: str, filename: str) -> str:
             return f"url(data:image/png;base64,{data})"
 
         text = re.sub(r"url\((images/[\w.-]+\.png)\)", data_uri, text)
-    if "</script" in text.lower() or "</style" in text.lower():
+    # "<!--" would let a later "<script" keep the element open; "</script" would close it
+    if any(tag in text.lower() for tag in ("</script", "</style", "<!--")):
         raise RuntimeError(f"{package}/{filename} cannot be inlined: it closes its own tag")
     return text
 
