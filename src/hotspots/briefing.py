@@ -80,8 +80,8 @@ def save_tasking_pack(
     """
     from matplotlib.figure import Figure
 
+    from ._layers import internal_reason, suppression_note, tasking_places
     from ._mapstyle import GI_COLOURS
-    from .maps import _internal_reason, _suppression_note, _tasking_places
 
     cells = require_geodataframe(cells, "cells")
     if cells.crs is None or cells.crs.is_geographic:
@@ -93,7 +93,7 @@ def save_tasking_pack(
     if bad or not formats:
         raise DataError(f"formats must be 'png' and/or 'pdf', got {list(formats)!r}.")
     suppress_below = 0 if internal else suppress_below
-    _, top, table, rule = _tasking_places(
+    _, top, table, rule = tasking_places(
         cells, top_n=top_n, incidents=incidents, suppress_below=suppress_below
     )
     shapes = cells.loc[top.index]
@@ -137,7 +137,7 @@ def save_tasking_pack(
 
     period = period_text(cells, incidents)
     fig.text(0.02, 0.915, f"Period: {period or 'not recorded'}", fontsize=9, va="top")
-    reason = _internal_reason(internal, False)
+    reason = internal_reason(internal, False)
     if reason:
         fig.text(
             0.45,
@@ -153,7 +153,7 @@ def save_tasking_pack(
     )
     foot = [
         *lines,
-        f"{rule} {_suppression_note(suppress_below)}",
+        f"{rule} {suppression_note(suppress_below)}",
         "Data: " + (attribution_text(sources) if sources else "not recorded."),
     ]
     wrapped = "\n".join(textwrap.shorten(strip_paths(t), 260, placeholder=" ...") for t in foot)

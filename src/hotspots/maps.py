@@ -34,36 +34,39 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
-from ._errors import DataError, HotspotsWarning
+from ._errors import DataError
 from ._html import (
     DEFAULT_TILES,
     add_page,
+    display_frame,
+    geojson_layer,
+    new_map,
+    period_text,
+    save,
+)
+from ._layers import (
     build_cluster_layer,
     build_incident_layer,
     build_kde_layer,
-    crime_mix,
-    display_frame,
-    geojson_layer,
+    gap_text,
     gi_bins,
     gi_layer,
     gi_legend,
-    incidents_by_cell,
+    internal_reason,
     minutes_values,
-    new_map,
-    period_text,
-    place_text,
-    save,
+    service_names,
     service_tip,
     service_types,
     straight_line,
+    straight_line_caveat,
+    suppression_note,
+    tasking_places,
 )
 from ._mapstyle import (
     GI_COLOURS,
     GI_LABELS,
     TASKING_CSS,
-    count_text,
     esc,
     humanise,
     is_missing,
@@ -76,81 +79,9 @@ from ._validate import require_columns, require_geodataframe
 
 __all__ = ["GI_COLOURS", "GI_LABELS", "hotspot_map", "provision_map", "reach_map", "tasking_map"]
 
-STRAIGHT_LINE_CAVEAT = (
-    "Travel times are straight-line distance × {circuity:g} at {speed:g} km/h, "
-    "not street-network times"
-)
 _TIME_COLOURS = ("#ffffcc", "#c7e9b4", "#7fcdbb", "#41b6c4", "#2c7fb8", "#253494")
 _ISO_COLOURS = ("#00441b", "#1b7837", "#5aae61", "#a6dba0", "#d9f0d3", "#f7fcf5")
 _UNREACHABLE = "#6b6b6b"
-
-
-def _suppression_note(suppress_below: int) -> str:
-    if suppress_below <= 0:
-        return "Counts are shown exactly (not suppressed)."
-    return (
-        f"Counts under {suppress_below} are shown as <{suppress_below}, "
-        "with no crime mix; outlines are grid cells, never incident locations."
-    )
-
-
-def _internal_reason(internal: bool, points: bool) -> str | None:
-    reasons = []
-    if internal:
-        reasons.append("Counts and crime mixes are not suppressed.")
-    if points:
-        reasons.append("Incident locations are shown.")
-    return " ".join(reasons) or None
-
-
-def _service_names(targets: Any, services: Any) -> dict[Any, str]:
-    """Name of each ``nearest_service`` value: the service's ``name`` when the value is a
-    row label of ``services``, the value itself when it is already text."""
-    values = targets["nearest_service"] if "nearest_service" in targets.columns else []
-    names: dict[Any, str] = {}
-    lookup = (
-        services["name"]
-        if services is not None and "name" in services.columns
-        else pd.Series(dtype=object)
-    )
-    for value in values:
-        if is_missing(value) or value in names:
-            continue
-        if value in lookup.index and not is_missing(lookup.loc[value]):
-            names[value] = str(lookup.loc[value])
-        elif isinstance(value, str):
-            names[value] = value
-    return names
-
-
-def _gap_text(gaps: Any, minutes: float) -> str:
-    """What a gap outline means, including the services and threshold it was found for."""
-    from ._provenance import get_provenance
-
-    params = get_provenance(gaps).get("parameters") or {}
-    limit = params.get("minutes", minutes) if isinstance(params, dict) else minutes
-    types = params.get("service_types") if isinstance(params, dict) else None
-    if isinstance(types, str):
-        types = [types]
-    ages = params.get("ages") if isinstance(params, dict) else None
-    for_ages = f" for ages {ages[0]}–{ages[1]}" if isinstance(ages, list | tuple) else ""
-    if types:
-        kinds = ", ".join(humanise(str(t)).lower() for t in types)
-        return f"Gap: no {kinds}{for_ages} within {float(limit):g} minutes"
-    return f"Gap: over {float(limit):g} minutes to any service"
-
-
-def _straight_line_caveat(*frames: Any) -> str:
-    """The straight-line banner with the speed and circuity the travel times used."""
-    from ._provenance import get_provenance
-
-    for frame in frames:
-        params = get_provenance(frame).get("parameters") if frame is not None else None
-        if isinstance(params, dict) and params.get("speed_kph") and params.get("circuity"):
-            return STRAIGHT_LINE_CAVEAT.format(
-                circuity=float(params["circuity"]), speed=float(params["speed_kph"])
-            )
-    return "Travel times are straight-line distance × a circuity factor, not street-network times"
 
 
 def hotspot_map(
@@ -231,7 +162,7 @@ def hotspot_map(
     frames = [frame]
     legends = [gi_legend()]
     layers: list[Any] = []
-    notes = [_suppression_note(suppress_below)]
+    notes = [suppression_note(suppress_below)]
     if kde is not None:
         kde_layer, kde_legend, kde_frame = build_kde_layer(kde)
         layers.append(kde_layer)
@@ -255,7 +186,7 @@ def hotspot_map(
         layer.add_to(m)
     add_page(
         m,
-        internal=_internal_reason(internal, incidents is not None and show_points),
+        internal=internal_reason(internal, incidents is not None and show_points),
         title=title or "Hot spots (Getis-Ord Gi*)",
         period=period_text(cells, incidents, kde, clusters),
         layers=[
@@ -327,7 +258,7 @@ def tasking_map(
     import folium
 
     suppress_below = 0 if internal else suppress_below
-    frame, top, table, rule = _tasking_places(
+    frame, top, table, rule = tasking_places(
         cells, top_n=top_n, incidents=incidents, suppress_below=suppress_below
     )
     columns = set(frame.columns)
@@ -370,7 +301,7 @@ def tasking_map(
     body = "".join(rows_html) or '<tr><td colspan="5">No significant hot spots.</td></tr>'
     panel = (
         f'<div class="hs-panel" id="hs-table"><h2>{esc(title or "Tasking: top hot spots")}</h2>'
-        f"<p>{esc(rule)} {esc(_suppression_note(suppress_below))}</p>"
+        f"<p>{esc(rule)} {esc(suppression_note(suppress_below))}</p>"
         "<table><thead><tr><th>#</th><th>Place</th><th>Incidents</th><th>Crime mix</th>"
         f"<th>Confidence</th></tr></thead><tbody>{body}</tbody></table></div>"
     )
@@ -380,98 +311,13 @@ def tasking_map(
         period=period_text(cells, incidents),
         layers=[("Hot spots", cells), ("Incidents", incidents)],
         legends=[gi_legend()] if "gi_bin" in columns else [],
-        internal=_internal_reason(internal, False),
-        notes=[_suppression_note(suppress_below), "Incident points are not shown."],
+        internal=internal_reason(internal, False),
+        notes=[suppression_note(suppress_below), "Incident points are not shown."],
         extra_html=panel,
         extra_css=TASKING_CSS,
     )
     save(m, path)
     return m
-
-
-def _tasking_places(
-    cells: Any, *, top_n: int, incidents: Any, suppress_below: int
-) -> tuple[Any, Any, pd.DataFrame, str]:
-    """The numbered places of a tasking map and their table rows.
-
-    Returns the display frame of ``cells``, its rows for the top places (in rank order),
-    a table (same index) with ``rank``, ``place``, ``incidents``, ``crime_mix`` and
-    ``confidence`` as published text, and the ranking rule.
-    """
-    cells = require_geodataframe(cells, "cells")
-    if not isinstance(top_n, int | np.integer) or top_n < 1:
-        raise DataError(f"top_n must be a positive integer, got {top_n!r}.")
-    frame = display_frame(cells, "cells")
-    columns = set(frame.columns)
-    if "gi_bin" in columns and "gi_z" in columns:
-        bins = gi_bins(frame)
-        z = pd.to_numeric(frame["gi_z"], errors="coerce")
-        candidates = frame.loc[(bins > 0) & z.notna().to_numpy()].copy()
-        candidates["_key"] = z.loc[candidates.index]
-        rule = "Ranked by Gi* z-score among significant hot spots."
-    else:
-        require_columns(frame, ["count"], "cells")
-        candidates = frame.copy()
-        candidates["_key"] = pd.to_numeric(candidates["count"], errors="coerce")
-        candidates = candidates.loc[candidates["_key"] > 0]
-        rule = "Ranked by incident count (no Gi* results given)."
-    second = pd.to_numeric(candidates.get("count", 0), errors="coerce")
-    candidates["_key2"] = second
-    top = candidates.sort_values(["_key", "_key2"], ascending=False, kind="stable").head(top_n)
-    if len(top) < top_n:
-        import warnings
-
-        warnings.warn(
-            f"tasking_map: only {len(top)} hot spot(s) qualify for the top {top_n}.",
-            HotspotsWarning,
-            stacklevel=2,
-        )
-    projected = cells.crs is not None and not cells.crs.is_geographic
-    centres = cells.loc[top.index].geometry.representative_point() if len(top) else None
-    mix_cols = sorted(c for c in columns if c.startswith("count_"))
-    mix_lookup, places = (
-        incidents_by_cell(cells.loc[top.index], incidents)
-        if (incidents is not None and len(top))
-        else ({}, {})
-    )
-
-    rows = []
-    for rank, (idx, row) in enumerate(top.iterrows(), start=1):
-        place = place_text(
-            row,
-            columns,
-            centres.loc[idx] if centres is not None else None,
-            projected,
-            places.get(idx),
-        )
-        if mix_cols:
-            mix = crime_mix(row, mix_cols, suppress_below)
-        else:
-            counts = mix_lookup.get(idx, {})
-            mix = crime_mix(pd.Series(counts), sorted(counts), suppress_below)
-        if "count" in columns and count_text(row["count"], suppress_below).startswith("<"):
-            mix = "not shown (few incidents)"
-        confidence = (
-            str(row["gi_label"])
-            if "gi_label" in columns and not is_missing(row["gi_label"])
-            else GI_LABELS[int(row["gi_bin"])]
-            if "gi_bin" in columns
-            else "not tested"
-        )
-        count = count_text(row["count"], suppress_below) if "count" in columns else "n/a"
-        rows.append(
-            {
-                "rank": rank,
-                "place": place,
-                "incidents": count,
-                "crime_mix": mix or "–",
-                "confidence": confidence,
-            }
-        )
-    table = pd.DataFrame(
-        rows, index=top.index, columns=["rank", "place", "incidents", "crime_mix", "confidence"]
-    )
-    return frame, top, table, rule
 
 
 def reach_map(
@@ -572,7 +418,7 @@ def reach_map(
             for v, i in zip(mins, idx, strict=True)
         ]
         cols = set(tgt.columns)
-        names = _service_names(tgt, services)
+        names = service_names(tgt, services)
         tips = []
         for (_, r), v in zip(tgt.iterrows(), mins, strict=True):
             rows = [("Travel time", f"{v:.1f} minutes" if np.isfinite(v) else "not reachable")]
@@ -613,8 +459,8 @@ def reach_map(
     if gaps is not None and len(gaps):
         gap = display_frame(gaps, "gaps")
         points = bool((gap.geometry.geom_type == "Point").all())
-        gap_text = _gap_text(gaps, minutes)
-        tips = [tip_html(gap_text, []) for _ in range(len(gap))]
+        gap_label = gap_text(gaps, minutes)
+        tips = [tip_html(gap_label, []) for _ in range(len(gap))]
         layers.append(
             geojson_layer(
                 gap,
@@ -626,7 +472,7 @@ def reach_map(
                 style=lambda c: {"color": c, "weight": 2.5, "fillOpacity": 0, "dashArray": "4 3"},
             )
         )
-        legends.append(legend_html("", [("#e31a1c", gap_text)]))
+        legends.append(legend_html("", [("#e31a1c", gap_label)]))
     if services is not None:
         svc = display_frame(services, "services")
         cols = set(svc.columns)
@@ -650,7 +496,7 @@ def reach_map(
             legends.append(legend_html("", [(colours[0], "Service")]))
         frames.append(svc)
     caveat = (
-        _straight_line_caveat(targets, isochrones, gaps)
+        straight_line_caveat(targets, isochrones, gaps)
         if straight_line(isochrones, targets, gaps)
         else None
     )
