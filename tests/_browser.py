@@ -1,20 +1,15 @@
 """Open saved maps in headless Chromium (Playwright) without any network.
 
-The pages load Leaflet and jQuery from CDNs and basemap tiles from CARTO. Here:
+Pages written with ``offline=True`` (the command line's default) carry Leaflet inline.
+Pages that link the CDN instead are served here from the same files, which the
+``xstatic-leaflet`` and ``xstatic-jquery`` packages install with the library, so nothing
+needs fetching before the tests. Basemap tile requests are answered with a blank grey
+tile (``block_all=False``) or aborted like every other request (``block_all=True``: the
+locked-down PC); every other non-local request is aborted and reported.
 
-* requests to the CDNs are answered from a local cache of the npm packages
-  (``fetch-assets`` below fills it from the npm registry, before the tests run);
-* basemap tile requests are answered with a blank grey tile, so no tile error reaches
-  the console (tiles are the ONLY requests treated that way);
-* every other non-local request is aborted and reported as an error.
+Command line::
 
-Command line (CI runs the first one before the tests)::
-
-    python -m tests._browser fetch-assets          # npm pack leaflet + jquery into the cache
-    python -m tests._browser check map.html [--hostile TEXT] [--screenshot out.png]
-
-The cache folder is ``$HOTSPOTS_BROWSER_ASSETS`` or ``outputs/browser-assets`` in the
-repository (``outputs/`` is not committed).
+    python -m tests._browser check map.html [--hostile TEXT] [--screenshot out.png] [--block-all]
 """
 
 from __future__ import annotations
@@ -24,12 +19,8 @@ import contextlib
 import json
 import os
 import re
-import shutil
 import struct
-import subprocess
 import sys
-import tarfile
-import tempfile
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
@@ -50,73 +41,37 @@ CHROMIUM_ARGS = [
 ]
 #: Hosts whose requests are basemap tiles, answered with a blank tile.
 TILE_HOSTS = re.compile(r"(^|\.)(basemaps\.cartocdn\.com|tile\.openstreetmap\.org)$")
-_JSDELIVR_NPM = re.compile(r"^/npm/(?P<pkg>(@[^/]+/)?[^@/]+)@(?P<ver>[^/]+)/(?P<path>.+)$")
-_JQUERY = re.compile(r"^/jquery-(?P<ver>[\d.]+)(?P<min>\.min)?\.js$")
 
 
-def assets_dir() -> Path:
-    """Folder of unpacked npm packages, one ``name@version/package`` per package."""
-    return Path(os.environ.get("HOTSPOTS_BROWSER_ASSETS", ROOT / "outputs" / "browser-assets"))
-
-
-def npm_specs() -> list[str]:
-    """The npm packages (``name@version``) the maps' pinned CDN links need."""
+def cdn_files() -> dict[str, Path]:
+    """The pinned CDN URLs of :data:`hotspots._html.ASSETS_JS`/``ASSETS_CSS`` mapped to the
+    same files installed by the xstatic packages."""
     from hotspots._html import ASSETS_CSS, ASSETS_JS
+    from hotspots._mapframe import OFFLINE_CSS, OFFLINE_JS
 
-    specs = []
-    for _, url in [*ASSETS_JS, *ASSETS_CSS]:
-        spec = _npm_spec(url)
-        if spec is None:
-            raise RuntimeError(f"no npm package known for asset {url}")
-        specs.append(spec[0])
-    return list(dict.fromkeys(specs))
+    local = {name: (package, filename) for name, package, filename in [*OFFLINE_JS, *OFFLINE_CSS]}
+    out = {}
+    for name, url in [*ASSETS_JS, *ASSETS_CSS]:
+        package, filename = local[name]
+        out[url] = Path(__import__(package, fromlist=["BASE_DIR"]).BASE_DIR) / filename
+    return out
 
 
-def _npm_spec(url: str) -> tuple[str, str] | None:
-    """``(name@version, path inside the package)`` for a CDN URL, else None."""
-    parsed = urlparse(url)
-    if parsed.hostname == "cdn.jsdelivr.net":
-        match = _JSDELIVR_NPM.match(parsed.path)
-        if match:
-            return f"{match['pkg']}@{match['ver']}", match["path"]
-    if parsed.hostname == "code.jquery.com":
-        match = _JQUERY.match(parsed.path)
-        if match:
-            return f"jquery@{match['ver']}", f"dist/jquery{match['min'] or ''}.js"
+def _cdn_local(cdn: dict[str, Path], url: str) -> Path | None:
+    """The local copy of a CDN file: a pinned asset or a file beside it (Leaflet's images)."""
+    if url in cdn:
+        return cdn[url]
+    for known, path in cdn.items():
+        base = known.rsplit("/", 1)[0] + "/"
+        if url.startswith(base):
+            local = path.parent / url[len(base) :]
+            if local.resolve().is_relative_to(path.parent.resolve()) and local.is_file():
+                return local
     return None
 
 
-def fetch_assets(target: Path | None = None) -> Path:
-    """Download the npm packages with ``npm pack`` and unpack them into the cache."""
-    target = target or assets_dir()
-    target.mkdir(parents=True, exist_ok=True)
-    npm = shutil.which("npm")
-    if npm is None:
-        raise RuntimeError("npm is needed to fetch the browser assets (apt-get install npm)")
-    for spec in npm_specs():
-        dest = target / spec
-        if (dest / "package" / "package.json").exists():
-            continue
-        with tempfile.TemporaryDirectory() as tmp:
-            out = subprocess.run(
-                [npm, "pack", spec, "--json", "--silent"],
-                cwd=tmp,
-                check=True,
-                capture_output=True,
-                text=True,
-                timeout=300,
-            )
-            filename = json.loads(out.stdout)[0]["filename"]
-            with tarfile.open(Path(tmp) / filename) as tar:
-                tar.extractall(dest, filter="data")
-        print(f"fetched {spec} -> {dest}")
-    return target
-
-
-def assets_available(target: Path | None = None) -> bool:
-    """True when every package the maps need is in the cache."""
-    target = target or assets_dir()
-    return all((target / s / "package" / "package.json").exists() for s in npm_specs())
+def chromium_available() -> bool:
+    return Path(CHROMIUM).exists()
 
 
 def _blank_png(size: int = 256, grey: int = 236) -> bytes:
@@ -163,6 +118,8 @@ def check_map_in_browser(
     width: int = 1280,
     height: int = 800,
     browser: Any = None,
+    block_all: bool = False,
+    inspect: Any = None,
 ) -> dict[str, Any]:
     """Open a saved map in headless Chromium and report what a reader would meet.
 
@@ -173,14 +130,17 @@ def check_map_in_browser(
     ``has_attribution``, ``title_text``, ``hostile_found`` (the hostile text appears
     literally as rendered text, on the page or in the popup/tooltip of a feature that
     holds it) and ``ok``. Pass ``browser`` (from :func:`launch`) to reuse one Chromium.
+    ``block_all=True`` aborts every non-file request (scripts, tiles, anything).
+    ``inspect(page, result)`` is called with the open page for further checks.
     """
     html_path = Path(html_path).resolve()
-    cache = assets_dir()
+    cdn = cdn_files()
     result: dict[str, Any] = {
         "console_errors": [],
         "blocked": [],
         "dialogs": [],
         "tiles_stubbed": 0,
+        "tiles_blocked": [],
     }
     tile = _blank_png()
 
@@ -188,36 +148,43 @@ def check_map_in_browser(
         url = route.request.url
         parsed = urlparse(url)
         host = parsed.hostname or ""
-        if parsed.scheme in {"file", "data", "blob"} or host in {"127.0.0.1", "localhost"}:
+        if parsed.scheme in {"file", "data", "blob"}:
             route.continue_()
             return
         if TILE_HOSTS.search(host):
+            if block_all:
+                result["tiles_blocked"].append(url)
+                route.abort()
+                return
             result["tiles_stubbed"] += 1
             route.fulfill(status=200, body=tile, content_type="image/png")
             return
-        spec = _npm_spec(url)
-        if spec is not None:
-            path = cache / spec[0] / "package" / spec[1]
-            if path.is_file():
-                route.fulfill(
-                    status=200,
-                    body=path.read_bytes(),
-                    content_type=_TYPES.get(path.suffix, "application/octet-stream"),
-                    headers={"Access-Control-Allow-Origin": "*"},
-                )
-                return
+        path = _cdn_local(cdn, url)
+        if path is not None and not block_all:
+            route.fulfill(
+                status=200,
+                body=path.read_bytes(),
+                content_type=_TYPES.get(path.suffix, "application/octet-stream"),
+                headers={"Access-Control-Allow-Origin": "*"},
+            )
+            return
         result["blocked"].append(url)
         route.abort()
+
+    def on_console(msg: Any) -> None:
+        if msg.type != "error":
+            return
+        # a tile the network refused: the page copes (it drops the basemap and says so)
+        if (msg.location or {}).get("url") in result["tiles_blocked"]:
+            return
+        result["console_errors"].append(msg.text)
 
     with contextlib.ExitStack() as stack:
         if browser is None:
             browser = stack.enter_context(launch())
         page = browser.new_page(viewport={"width": width, "height": height})
         stack.callback(page.close)
-        page.on(
-            "console",
-            lambda msg: result["console_errors"].append(msg.text) if msg.type == "error" else None,
-        )
+        page.on("console", on_console)
         page.on("pageerror", lambda exc: result["console_errors"].append(str(exc)))
 
         def on_dialog(dialog: Any) -> None:
@@ -247,6 +214,8 @@ def check_map_in_browser(
         if screenshot is not None:
             Path(screenshot).parent.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(screenshot))
+        if inspect is not None:
+            inspect(page, result)
     result["ok"] = bool(
         not result["console_errors"]
         and not result["blocked"]
@@ -309,6 +278,54 @@ def assert_readable_map(
     return report
 
 
+_LAYOUT_JS = """
+() => {
+  const box = (el) => { const r = el.getBoundingClientRect();
+    return {l: r.left, t: r.top, r: r.right, b: r.bottom, w: r.width, h: r.height}; };
+  const shown = (el) => { const s = getComputedStyle(el);
+    return s.visibility !== 'hidden' && s.display !== 'none' && el.getClientRects().length > 0; };
+  const map = document.querySelector('.folium-map');
+  const covers = [...document.querySelectorAll('.hs-box, .leaflet-control, .hs-panel')]
+    .filter(shown).map(el => ({id: el.id || el.className, ...box(el)}));
+  const numbers = [...document.querySelectorAll('.hs-num')]
+    .map(el => ({text: el.innerText.trim(), ...box(el)}));
+  const outline = [...document.querySelectorAll('path')]
+    .filter(p => p.getAttribute('stroke') === '#222222' && p.getAttribute('stroke-width') === '2.5')
+    .map(box);
+  const labels = [...document.querySelectorAll('.hs-ward-label')]
+    .filter(shown).map(el => ({text: el.innerText, ...box(el)}));
+  return {map: box(map), covers, numbers, outline, labels};
+}
+"""
+
+
+def layout(page: Any) -> dict[str, Any]:
+    """Boxes (viewport pixels) of the map, the boxes over it, the numbered places, the area
+    outline's paths and the ward labels shown."""
+    result: dict[str, Any] = page.evaluate(_LAYOUT_JS)
+    return result
+
+
+def overlaps(a: dict[str, float], b: dict[str, float]) -> bool:
+    return a["l"] < b["r"] and a["r"] > b["l"] and a["t"] < b["b"] and a["b"] > b["t"]
+
+
+def inside(a: dict[str, float], b: dict[str, float]) -> bool:
+    return a["l"] >= b["l"] and a["r"] <= b["r"] and a["t"] >= b["t"] and a["b"] <= b["b"]
+
+
+def hidden_numbers(boxes: dict[str, Any]) -> list[str]:
+    """Numbered places outside the map or under a box (title, legend, method box, control)."""
+    bad = []
+    for number in boxes["numbers"]:
+        if not inside(number, boxes["map"]):
+            bad.append(f"{number['text']} off the map")
+        for cover in boxes["covers"]:
+            if overlaps(number, cover):
+                bad.append(f"{number['text']} under {cover['id']}")
+    return bad
+
+
 def _find_text(page: Any, text: str) -> str | None:
     found = page.evaluate(_FIND_JS, text)
     return str(found) if found else None
@@ -317,18 +334,16 @@ def _find_text(page: Any, text: str) -> str | None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tests._browser")
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("fetch-assets", help="npm pack the map assets into the cache")
     check = sub.add_parser("check", help="open a saved map and report problems")
     check.add_argument("html")
     check.add_argument("--hostile")
     check.add_argument("--screenshot")
     check.add_argument("--no-legend", action="store_true")
+    check.add_argument("--block-all", action="store_true")
     args = parser.parse_args(argv)
-    if args.command == "fetch-assets":
-        fetch_assets()
-        return 0
     report = check_map_in_browser(
         args.html,
+        block_all=args.block_all,
         expect_legend=not args.no_legend,
         hostile_text=args.hostile,
         screenshot=args.screenshot,

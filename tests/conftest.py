@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -63,23 +62,39 @@ def _in_ci() -> bool:
     return os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
 
+def _chromium_problem() -> str | None:
+    from . import _browser
+
+    if not _browser.chromium_available():
+        return f"Chromium not found at {_browser.CHROMIUM} (apt-get install -y chromium)"
+    return None
+
+
 @pytest.fixture(scope="module")
 def browser_ready() -> Iterator[Any]:
     """One headless Chromium for a test module (skipped outside CI when unavailable)."""
     from . import _browser
 
-    problems = []
-    if not Path(_browser.CHROMIUM).exists() and shutil.which("chromium") is None:
-        problems.append(f"Chromium not found at {_browser.CHROMIUM} (apt-get install -y chromium)")
-    if not _browser.assets_available():
-        problems.append(
-            f"browser assets missing in {_browser.assets_dir()} "
-            "(run `python -m tests._browser fetch-assets` first)"
-        )
-    if problems:
-        message = "; ".join(problems)
+    problem = _chromium_problem()
+    if problem:
         if _in_ci():
-            pytest.fail(message)
-        pytest.skip(message)
+            pytest.fail(problem)
+        pytest.skip(problem)
+    with _browser.launch() as browser:
+        yield browser
+
+
+@pytest.fixture(scope="module")
+def browser_optional() -> Iterator[Any]:
+    """Chromium when there is one, else None: the test still runs everything that needs no
+    browser (notebooks, the demo) and only its browser checks are left out (never in CI)."""
+    from . import _browser
+
+    problem = _chromium_problem()
+    if problem:
+        if _in_ci():
+            pytest.fail(problem)
+        yield None
+        return
     with _browser.launch() as browser:
         yield browser

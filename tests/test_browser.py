@@ -1,12 +1,13 @@
 """The saved maps in headless Chromium: no console errors, legend and layers present,
 hostile names shown as text and never run. Screenshots go to ``outputs/screenshots/``.
 
-Needs ``/usr/bin/chromium`` and the npm assets (``python -m tests._browser fetch-assets``).
+Needs ``/usr/bin/chromium``; Leaflet comes from the installed xstatic packages.
 Outside CI a missing piece skips these tests; in CI (``CI=true``) it fails them.
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -93,3 +94,99 @@ def test_checker_catches_script_and_errors(browser_ready: Any, tmp_path: Path) -
     assert report["dialogs"] == ["ran"]
     assert any("undefined_function" in e for e in report["console_errors"])
     assert not report["ok"]
+
+
+# --- the locked-down PC: every request that is not a local file is refused -------------
+
+MAP_NAMES = ("hotspot_map", "tasking_map", "reach_map", "provision_map")
+
+
+@pytest.fixture(scope="module")
+def demo_maps(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo's maps and briefing pack, written as the command line writes them."""
+    from hotspots.cli import main
+
+    out = tmp_path_factory.mktemp("demo") / "out"
+    assert main(["--quiet", "demo", "--briefing", "--out", str(out)]) == 0
+    return out
+
+
+def _print_pdf(page: Any) -> bytes:
+    """Lay the page out as an A4 landscape print (8 mm margins, 96 dpi) and print it."""
+    page.set_viewport_size({"width": 1062, "height": 718})
+    page.emulate_media(media="print")
+    page.wait_for_timeout(300)
+    pdf: bytes = page.pdf(prefer_css_page_size=True, print_background=True)
+    return pdf
+
+
+@pytest.mark.parametrize("name", MAP_NAMES)
+def test_map_opens_and_orients_with_network_blocked(
+    browser_ready: Any, demo_maps: Path, name: str
+) -> None:
+    seen: dict[str, Any] = {}
+    report = _browser.check_map_in_browser(
+        demo_maps / f"{name}.html",
+        browser=browser_ready,
+        block_all=True,
+        screenshot=SHOTS / f"blocked_{name}.png",
+        inspect=lambda page, _: seen.update(_browser.layout(page)),
+    )
+    assert report["console_errors"] == [] and report["blocked"] == [], report
+    assert report["has_leaflet"] and report["has_title"] and report["has_legend"], report
+    assert report["tiles_blocked"], "the page asked for no basemap tiles at all"
+    # without tiles: the area outline is drawn on screen, and ward (area) names are shown
+    assert any(_browser.overlaps(box, seen["map"]) for box in seen["outline"]), seen["outline"]
+    visible = [lab for lab in seen["labels"] if _browser.inside(lab, seen["map"])]
+    assert len(visible) >= 3, seen["labels"]
+    assert not any(_browser.overlaps(lab, c) for lab in visible for c in seen["covers"])
+    if name == "tasking_map":
+        assert sorted(int(n["text"]) for n in seen["numbers"]) == list(range(1, 11))
+        assert _browser.hidden_numbers(seen) == []
+
+
+def test_tasking_map_prints_every_number_on_one_a4_page(
+    browser_ready: Any, demo_maps: Path
+) -> None:
+    import io
+
+    from pypdf import PdfReader
+
+    printed: dict[str, Any] = {}
+
+    def inspect(page: Any, _: Any) -> None:
+        printed["pdf"] = _print_pdf(page)
+        printed["layout"] = _browser.layout(page)
+
+    report = _browser.check_map_in_browser(
+        demo_maps / "tasking_map.html", browser=browser_ready, block_all=True, inspect=inspect
+    )
+    assert report["console_errors"] == [], report
+    boxes = printed["layout"]
+    assert sorted(int(n["text"]) for n in boxes["numbers"]) == list(range(1, 11))
+    assert _browser.hidden_numbers(boxes) == []
+    reader = PdfReader(io.BytesIO(printed["pdf"]))
+    assert len(reader.pages) == 1
+    width, height = float(reader.pages[0].mediabox.width), float(reader.pages[0].mediabox.height)
+    assert width == pytest.approx(842, abs=2) and height == pytest.approx(595, abs=2)  # A4
+    text = reader.pages[0].extract_text()
+    tokens = re.findall(r"\d+", text)
+    for rank in range(1, 11):
+        # once in the table's first column and once on its marker
+        assert tokens.count(str(rank)) >= 2, (rank, text)
+
+
+def test_briefing_pack_is_a4_landscape(demo_maps: Path) -> None:
+    from PIL import Image
+    from pypdf import PdfReader
+
+    reader = PdfReader(demo_maps / "tasking_pack.pdf")
+    assert len(reader.pages) == 1
+    box = reader.pages[0].mediabox
+    assert float(box.width) == pytest.approx(11.69 * 72, abs=1)
+    assert float(box.height) == pytest.approx(8.27 * 72, abs=1)
+    text = reader.pages[0].extract_text()
+    for rank in range(1, 11):
+        assert re.search(rf"(^|\s){rank}(\s|$)", text), rank
+    with Image.open(demo_maps / "tasking_pack.png") as img:
+        assert img.size[0] > img.size[1]

@@ -212,3 +212,40 @@ def test_bad_geometry_and_by_column() -> None:
     ok = pts.iloc[:1]
     with pytest.raises(DataError, match="no column"):
         dbscan_clusters(ok, eps=10, min_samples=2, by="nope")
+
+
+def test_outline_is_the_grid_squares_holding_members() -> None:
+    """Two members in two neighbouring 100 m squares: the outline is those two squares
+    (20,000 m²), a shape no incident coordinate went into."""
+    from hotspots.cluster import OUTLINE_CELL_M
+
+    pts = gpd.GeoDataFrame(
+        geometry=gpd.points_from_xy([20.0, 30.0, 160.0], [20.0, 40.0, 30.0]), crs=BNG
+    )
+    t = dbscan_clusters(pts, eps=200, min_samples=3).table
+    assert len(t) == 1
+    outline = t.geometry.iloc[0]
+    assert outline.area == pytest.approx(2 * OUTLINE_CELL_M**2)
+    assert t.loc[0, "area_km2"] == pytest.approx(0.02)
+    assert shapely.covers(outline, pts.geometry.to_numpy()).all()
+    corners = shapely.get_coordinates(outline)
+    members = shapely.get_coordinates(pts.geometry.to_numpy())
+    assert not any((np.abs(corners - m).max(axis=1) < 1e-6).any() for m in members)
+
+
+def test_outline_keeps_clear_of_points_on_its_corners() -> None:
+    """Members placed exactly on corners of the first grids tried: the grid moves on until
+    every outline vertex is more than the clearance from every point."""
+    from hotspots.cluster import OUTLINE_CELL_M, OUTLINE_CLEARANCE_M
+
+    first = OUTLINE_CELL_M * 0.5 / 8
+    second = OUTLINE_CELL_M * 1.5 / 8
+    xs = [first + 100, first + 200, second + 100, second + 200, 150.0]
+    ys = [first + 100, first + 100, second + 100, second + 100, 130.0]
+    pts = gpd.GeoDataFrame(geometry=gpd.points_from_xy(xs, ys), crs=BNG)
+    t = dbscan_clusters(pts, eps=300, min_samples=5).table
+    corners = shapely.get_coordinates(t.geometry.to_numpy())
+    xy = shapely.get_coordinates(pts.geometry.to_numpy())
+    gaps = np.sqrt(((corners[:, None, :] - xy[None, :, :]) ** 2).sum(axis=2))
+    assert gaps.min() > OUTLINE_CLEARANCE_M
+    assert shapely.covers(t.geometry.iloc[0], pts.geometry.to_numpy()).all()

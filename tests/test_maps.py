@@ -88,6 +88,10 @@ def scripts(page: str) -> list[str]:
 
 def assert_not_executable(page: str) -> None:
     """No raw hostile fragment anywhere in the HTML, nor inside any script block."""
+    from hotspots._mapframe import OFFLINE_JS, asset_text
+
+    for _, package, filename in OFFLINE_JS:  # inline Leaflet/jQuery are not data
+        page = page.replace(asset_text(package, filename), "")
     for fragment in ("<script>alert", "<img src=x", "${alert", "`${", "onerror=alert(3)>"):
         assert fragment not in page, fragment
         for block in scripts(page):
@@ -224,8 +228,13 @@ def test_kde_and_clusters_layers_and_legends() -> None:
     )  # fmt: skip
     page = decoded(render(maps.hotspot_map(cells, kde=kde, clusters=clusters, tiles=None)))
     assert "Kernel density (per km²)" in page and "per km²" in page
-    assert "Clusters (hulls)" in page and "Cluster 1" in page
+    assert "Clusters (grid-cell outlines)" in page and "Cluster 1" in page
     assert "Incidents: &lt;5" in decoded(page)
+    # three incidents: their crime mix would identify them, so it is not shown
+    assert "Top crime types" not in decoded(page)
+    big = clusters.assign(count=[12])
+    page = decoded(render(maps.hotspot_map(cells, clusters=big, tiles=None)))
+    assert "Top crime types: Drugs" in page
 
 
 @pytest.mark.parametrize(
@@ -332,15 +341,15 @@ def test_reach_map_layers_legend_and_gaps() -> None:
         crs=27700,
     )
     page = render(maps.reach_map(iso, targets, make_services(), minutes=15, tiles=None))
-    for name in ("Isochrones", "Travel time (minutes)", "Gaps (over 15 min)", "Services"):
+    for name in ("Isochrones", "Travel time (minutes)", '"Gaps"', "Services"):
         assert name in page
-    assert "Travel time to nearest service" in page and "15 min" in page
+    assert "Travel time to the nearest service shown" in page and "15 min" in page
     assert "not street-network times" not in page
     # the services' legend names each type in its colour, as the provision map does
     legend = page[page.index("Services by type") :]
     assert "Community sport" in legend and "Youth service" in legend
     n_gaps = int((targets["minutes"] > 15).sum())
-    assert decoded(page).count("Gap: over 15 minutes</b>") == n_gaps
+    assert decoded(page).count("Gap: over 15 minutes to any service</b>") == n_gaps
     # isochrones drawn largest first so smaller rings stay clickable
     order = [int(x) for x in re.findall(r"Within: (\d+) minutes", decoded(page))]
     assert order == [15, 10, 5]
@@ -359,8 +368,46 @@ def test_service_without_a_type_is_drawn_in_the_colour_the_legend_gives_it() -> 
 
 def test_reach_map_straight_line_caveat() -> None:
     page = render(maps.reach_map(targets=make_targets("straight-line"), tiles=None))
-    assert maps.STRAIGHT_LINE_CAVEAT in page
+    assert "straight-line distance × a circuity factor, not street-network times" in page
     assert 'id="hs-caveat"' in page
+
+
+@pytest.mark.parametrize(("speed", "circuity"), [(4.8, 1.3), (32.0, 1.4)])
+def test_straight_line_banner_states_the_speed_used(speed: float, circuity: float) -> None:
+    from hotspots.reach import travel_times
+
+    times = travel_times(None, make_services(), make_cells(), speed_kph=speed, circuity=circuity)
+    page = decoded(render(maps.reach_map(targets=times, tiles=None)))
+    banner = page[page.index('id="hs-caveat"') :].split("</div>")[0]
+    assert f"× {circuity:g} at {speed:g} km/h, not street-network times" in banner
+    assert "walking" not in banner
+
+
+def test_gap_legend_names_the_services_the_gaps_were_found_for() -> None:
+    from hotspots._provenance import record
+
+    gaps = record(
+        make_cells().iloc[:3].copy(),
+        method="hot spots without provision",
+        parameters={"minutes": 10.0, "service_types": ["youth_service", "mentoring"]},
+    )
+    page = decoded(render(maps.reach_map(targets=make_targets(), gaps=gaps, tiles=None)))
+    assert "Gap: no youth service, mentoring within 10 minutes" in page
+    assert "Gap: over" not in page
+
+
+def test_reach_tooltip_names_the_nearest_service() -> None:
+    from hotspots.reach import travel_times
+
+    services = make_services()
+    cells = make_cells()
+    times = travel_times(None, services, cells)
+    page = decoded(render(maps.reach_map(targets=times, services=services, tiles=None)))
+    # the nearest service by straight-line distance, worked out here independently
+    first = cells.geometry.iloc[0].representative_point()
+    nearest = services.loc[services.distance(first).idxmin(), "name"]
+    assert f"Nearest service: {esc(nearest)}" in page
+    assert not re.search(r"Nearest service: \d+<", page)
 
 
 def test_reach_map_points_and_unreachable() -> None:
@@ -508,3 +555,69 @@ def test_tasking_incidents_need_a_type_or_a_location() -> None:
         maps.tasking_map(cells, top_n=3, incidents=only_location[["geometry"]], tiles=None)
     with pytest.raises(CRSError):
         maps.tasking_map(cells, top_n=3, incidents=only_location.to_crs(4326), tiles=None)
+
+
+def test_offline_page_carries_leaflet_and_links_nothing() -> None:
+    page = render(maps.hotspot_map(make_cells(), offline=True, tiles=None))
+    assert "<script src=" not in page and "<link " not in page.split("</head>")[0]
+    assert 'VERSION="1.9.3"' in page.replace(" ", "") or '"1.9.3"' in page  # Leaflet itself
+    assert "cdn.jsdelivr.net" not in page and "code.jquery.com" not in page
+    online = render(maps.hotspot_map(make_cells(), tiles=None))
+    assert "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js" in online
+
+
+def test_internal_map_shows_exact_counts_and_says_so() -> None:
+    cells = make_cells()
+    shared = decoded(render(maps.tasking_map(cells, top_n=3, tiles=None)))
+    internal = decoded(render(maps.tasking_map(cells, top_n=3, tiles=None, internal=True)))
+    assert "NOT FOR PUBLICATION" not in shared and "NOT FOR PUBLICATION" in internal
+    small = int(cells.loc[cells["count"] < 5, "count"].iloc[0])
+    assert f"Incidents: {small}<" in internal and f"Incidents: {small}<" not in shared
+    points = decoded(
+        render(maps.hotspot_map(cells, incidents=make_points(), show_points=True, tiles=None))
+    )
+    assert "Incident locations are shown" in points
+
+
+def make_points() -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
+        {"crime_type": ["Drugs", "Robbery"], "month": ["2018-06", "2018-06"]},
+        geometry=[Point(575100, 168100), Point(575600, 168400)],
+        crs=27700,
+    )
+
+
+def test_no_absolute_path_reaches_the_page(tmp_path: Path) -> None:
+    cells = make_cells()
+    secret = tmp_path / "private" / "2018-06-kent-street.csv"
+    record(cells, method="Getis-Ord Gi*", parameters={"path": str(secret)}, sources=[str(secret)])
+    page = decoded(render(maps.hotspot_map(cells, tiles=None)))
+    assert str(tmp_path) not in page
+    assert "2018-06-kent-street.csv" in page
+
+
+def test_area_and_wards_orient_the_page() -> None:
+    cells = make_cells()
+    area = gpd.GeoDataFrame(geometry=[box(574900, 167900, 577200, 169700)], crs=27700)
+    wards = gpd.GeoDataFrame(
+        {"WD13NM": ["Chatham Central", "Rochester West"]},
+        geometry=[box(574900, 167900, 576000, 169700), box(576000, 167900, 577200, 169700)],
+        crs=27700,
+    )
+    page = decoded(render(maps.hotspot_map(cells, area=area, wards=wards, tiles=None)))
+    for layer in ("Area outline", "Ward boundaries", "Ward names", "OS grid (km)"):
+        assert layer in page
+    assert page.count('class=\\"hs-ward-label\\"') == 2 and "Rochester West" in page
+    # 1 km OS grid over 575-577 km E, 167-169 km N: lines labelled 75, 76, 77 and 67 ... 69
+    labels = re.findall(r"hs-grid-label.{0,3}>(\d\d)<", page)
+    assert {"75", "76", "77", "67", "68", "69"} <= set(labels)
+    assert "OS National Grid lines every 1 km" in page and "square TQ" in page
+
+
+def test_hostile_ward_name_shows_as_text() -> None:
+    wards = gpd.GeoDataFrame(
+        {"name": [HOSTILE]}, geometry=[box(574900, 167900, 577200, 169700)], crs=27700
+    )
+    page = render(maps.tasking_map(make_cells(), top_n=3, wards=wards, offline=True, tiles=None))
+    assert_not_executable(page)
+    assert esc(HOSTILE) in decoded(page)

@@ -29,7 +29,7 @@ def test_notebooks_found_and_stored_without_outputs() -> None:
 
 
 @pytest.mark.parametrize("path", PATHS, ids=[p.stem for p in PATHS])
-def test_notebook_runs_and_its_maps_open(path: Path, data_dir: Path, browser_ready: Any) -> None:
+def test_notebook_runs_and_its_maps_open(path: Path, data_dir: Path, browser_optional: Any) -> None:
     prefix = path.name[:3]  # "01_": each notebook names its maps after itself
     started = time.time()
     nb = nbformat.read(path, as_version=4)
@@ -42,4 +42,7 @@ def test_notebook_runs_and_its_maps_open(path: Path, data_dir: Path, browser_rea
     assert written, f"{path.name} wrote no map to notebooks/outputs/"
     for html in written:
         assert html.stat().st_size < 3_000_000, f"{html.name} is over 3 MB"
-        _browser.assert_readable_map(browser_ready, html, SHOTS / f"notebook_{html.stem}.png")
+        if browser_optional is not None:
+            _browser.assert_readable_map(
+                browser_optional, html, SHOTS / f"notebook_{html.stem}.png"
+            )

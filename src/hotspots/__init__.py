@@ -95,6 +95,7 @@ _LAZY: dict[str, str] = {
     "reach_map": "maps",
     "provision_map": "maps",
     "rate_map": "ratemap",
+    "save_tasking_pack": "briefing",
 }
 
 __all__ = [

@@ -16,9 +16,33 @@ HARM_TYPES = ("Violence and sexual offences", "Drugs", "Possession of weapons", 
 YOUTH_TYPES = ("youth_service", "community_sport", "mentoring", "substance_misuse")
 
 
+#: GeoPackage layer metadata key holding the layer's provenance (method, sources, period).
+PROVENANCE_KEY = "hotspots_provenance"
+
+
+def _map_options(args: Any) -> dict[str, Any]:
+    """Keyword arguments every map written by the command line gets."""
+    return {"offline": not getattr(args, "online_assets", False)}
+
+
+def _title(args: Any, default: str, kind: str | None = None) -> str:
+    """``--title`` (with the map's kind when a command writes several maps), else default."""
+    title = getattr(args, "title", None)
+    if not title:
+        return default
+    return f"{title}: {kind}" if kind else str(title)
+
+
 def _write_layer(gdf: Any, path: Path, layer: str) -> None:
-    """Write a layer that opens in QGIS/ArcGIS (GeoPackage), dropping non-scalar columns."""
+    """Write a layer that opens in QGIS/ArcGIS (GeoPackage), dropping non-scalar columns.
+
+    The layer's provenance (method, parameters, data sources, period) is kept in the
+    GeoPackage's layer metadata, so maps made later from the file still carry their
+    sources and attributions.
+    """
     import pandas as pd
+
+    from ._provenance import get_provenance
 
     frame = gdf.copy()
     for col in frame.columns:
@@ -28,8 +52,10 @@ def _write_layer(gdf: Any, path: Path, layer: str) -> None:
             frame[col] = frame[col].map(lambda v: v if v is None or isinstance(v, str) else str(v))
         elif isinstance(frame[col].dtype, pd.CategoricalDtype):
             frame[col] = frame[col].astype(str)
+    prov = get_provenance(gdf)
     frame.attrs = {}
-    frame.to_file(path, layer=layer, driver="GPKG")
+    metadata = {PROVENANCE_KEY: json.dumps(prov, default=str)} if prov else None
+    frame.to_file(path, layer=layer, driver="GPKG", layer_metadata=metadata)
 
 
 def _shown(args: Any, path: Path) -> Path:
@@ -63,6 +89,7 @@ def run_demo(args: Any, steps_cls: Any) -> None:
     out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)
     steps = steps_cls(11, quiet=args.quiet)
+    options = _map_options(args)
     minutes = float(args.minutes)
 
     town = steps.run(
@@ -133,34 +160,47 @@ def run_demo(args: Any, steps_cls: Any) -> None:
             "reach_map": out / "reach_map.html",
             "provision_map": out / "provision_map.html",
         }
+        where = {"area": town.boundary, "wards": town.areas, **options}
         maps.hotspot_map(
             hot,
-            title=f"Synthetic town: violence, drugs and weapons hot spots, {last}",
+            title=_title(
+                args, f"Synthetic town: violence, drugs and weapons hot spots, {last}", "hot spots"
+            ),
             kde=density,
             clusters=clusters.table,
             path=paths["hotspot_map"],
+            internal=args.internal,
+            **where,
         )
-        maps.tasking_map(
-            hot,
-            top_n=10,
-            incidents=month,
-            title=f"Synthetic town: tasking, {last}",
-            path=paths["tasking_map"],
-        )
+        tasking = {
+            "top_n": 10,
+            "incidents": month,
+            "title": _title(args, f"Synthetic town: tasking, {last}", "tasking"),
+            "internal": args.internal,
+        }
+        maps.tasking_map(hot, path=paths["tasking_map"], **tasking, **where)
+        if args.briefing:
+            from .briefing import save_tasking_pack
+
+            save_tasking_pack(
+                hot, out / "tasking_pack", area=town.boundary, wards=town.areas, **tasking
+            )
         maps.reach_map(
             rings,
             targets=reach,
             services=youth,
             gaps=gaps,
             minutes=minutes,
-            title="Synthetic town: walking time to youth provision",
+            title=_title(args, "Synthetic town: walking time to youth provision", "reach"),
             path=paths["reach_map"],
+            **where,
         )
         maps.provision_map(
             check.services,
             hotspots=hot,
-            title="Synthetic town: is provision in the hot spots?",
+            title=_title(args, "Synthetic town: is provision in the hot spots?", "provision"),
             path=paths["provision_map"],
+            **where,
         )
         gpkg = out / "demo.gpkg"
         gpkg.unlink(missing_ok=True)
@@ -238,6 +278,20 @@ def _load_incidents(paths: list[Path], args: Any) -> Any:
     if report is not None:
         print(report.summary())
     return crimes, area
+
+
+def _load_wards(spec: str | None) -> Any:
+    """Ward boundaries of a district named by ``--area`` (None when there are none)."""
+    from ._errors import HotspotsError
+
+    if not spec or Path(spec).suffix:
+        return None
+    from .boundaries import load_boundary
+
+    try:
+        return load_boundary(spec, level="ward", source="local")
+    except HotspotsError:
+        return None
 
 
 def _load_area(spec: str) -> Any:
@@ -332,8 +386,25 @@ def run_hotspots(args: Any, steps_cls: Any) -> None:
         gpkg.unlink(missing_ok=True)
         _write_layer(hot, gpkg, "hotspots")
         hot.drop(columns=[], errors="ignore").to_parquet(out / "hotspots.parquet")
-        maps.hotspot_map(hot, path=out / "hotspot_map.html")
-        maps.tasking_map(hot, top_n=args.top, incidents=crimes, path=out / "tasking_map.html")
+        where = {"area": area, "wards": _load_wards(args.area), **_map_options(args)}
+        maps.hotspot_map(
+            hot,
+            title=_title(args, "Hot spots (Getis-Ord Gi*)", "hot spots"),
+            path=out / "hotspot_map.html",
+            internal=args.internal,
+            **where,
+        )
+        tasking = {
+            "top_n": args.top,
+            "incidents": crimes,
+            "title": _title(args, "Tasking: top hot spots", "tasking"),
+            "internal": args.internal,
+        }
+        maps.tasking_map(hot, path=out / "tasking_map.html", **tasking, **where)
+        if args.briefing:
+            from .briefing import save_tasking_pack
+
+            save_tasking_pack(hot, out / "tasking_pack", area=area, wards=where["wards"], **tasking)
 
     steps.run("Writing maps and layers", write)
     print(
@@ -373,14 +444,26 @@ def _read_layer(path: Path, what: str) -> Any:
 
 
 def _read_cells(path: Path) -> Any:
-    return _read_layer(path, "cells")
+    """Cells from a GeoPackage/GeoParquet, with the provenance `_write_layer` stored."""
+    cells = _read_layer(path, "cells")
+    if path.suffix.lower() == ".gpkg":
+        import pyogrio
+
+        meta = pyogrio.read_info(path).get("layer_metadata") or {}
+        if PROVENANCE_KEY in meta:
+            cells.attrs["hotspots"] = json.loads(meta[PROVENANCE_KEY])
+    return cells
+
+
+def _file_source(kind: str, path: Path) -> str:
+    return f"{kind}: {path.name} (supplied by the user)"
 
 
 def _network(path: Path | None, mode: str) -> Any:
     if path is None:
         warnings.warn(
-            "no --network given: travel times are straight-line distance x 1.3 at the "
-            "mode's speed, not street-network times.",
+            f"no --network given: travel times are straight-line distance x 1.3 at the "
+            f"{mode} speed ({straight_line_kph(mode):g} km/h), not street-network times.",
             HotspotsWarning,
             stacklevel=2,
         )
@@ -390,9 +473,17 @@ def _network(path: Path | None, mode: str) -> Any:
     return load_network(path, mode=mode)
 
 
+def straight_line_kph(mode: str) -> float:
+    """Average speed of a travel mode for straight-line estimates (km/h)."""
+    from .network import DEFAULT_SPEED_KPH
+
+    return DEFAULT_SPEED_KPH.get(mode, 32.0)
+
+
 def run_reach(args: Any, steps_cls: Any) -> None:
     """Minutes from each target to the nearest service, isochrones and gaps."""
     from . import maps
+    from ._provenance import add_sources
     from .provision import read_provision
     from .reach import coverage, isochrones
 
@@ -411,8 +502,10 @@ def run_reach(args: Any, steps_cls: Any) -> None:
                 "pass --all-targets to measure every cell."
             )
     G = steps.run("Loading the street network", lambda: _network(args.network, args.mode))
+    speed = None if G is not None else straight_line_kph(args.mode)
     cover = steps.run(
-        "Travel times", lambda: coverage(targets, services, G=G, minutes=args.minutes)
+        "Travel times",
+        lambda: coverage(targets, services, G=G, minutes=args.minutes, speed_kph=speed),
     )
     times = cover.table
     rings = None
@@ -423,6 +516,8 @@ def run_reach(args: Any, steps_cls: Any) -> None:
     gpkg = out / "reach.gpkg"
     gpkg.unlink(missing_ok=True)
     _write_layer(times, gpkg, "travel_times")
+    add_sources(services, [_file_source("Services", args.services)])
+    add_sources(times, [_file_source("Targets", args.targets)])
     maps.reach_map(
         rings,
         targets=times,
@@ -430,6 +525,8 @@ def run_reach(args: Any, steps_cls: Any) -> None:
         gaps=cover.uncovered,
         minutes=args.minutes,
         path=out / "reach_map.html",
+        title=_title(args, f"Travel time to services ({args.mode})"),
+        **_map_options(args),
     )
     print(
         f"{cover.share:.0%} of targets within {args.minutes:g} minutes ({cover.method}); {len(cover.uncovered)} uncovered"
@@ -440,6 +537,7 @@ def run_reach(args: Any, steps_cls: Any) -> None:
 def run_provision(args: Any, steps_cls: Any) -> None:
     """Overlay provision on hot spots; list the gaps."""
     from . import maps
+    from ._provenance import add_sources
     from .provision import hotspot_gaps, provision_in_hotspots, read_provision
 
     out: Path = args.out
@@ -463,6 +561,13 @@ def run_provision(args: Any, steps_cls: Any) -> None:
     gpkg.unlink(missing_ok=True)
     _write_layer(gaps, gpkg, "gaps")
     _write_layer(check.services, gpkg, "services")
-    maps.provision_map(check.services, hotspots=hot, path=out / "provision_map.html")
+    add_sources(check.services, [_file_source("Provision", args.provision)])
+    maps.provision_map(
+        check.services,
+        hotspots=hot,
+        path=out / "provision_map.html",
+        title=_title(args, "Provision and hot spots"),
+        **_map_options(args),
+    )
     print(check.summary.to_string(index=False))
     print(json.dumps({"gaps": len(gaps)}))

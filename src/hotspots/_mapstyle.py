@@ -236,21 +236,41 @@ table.hs-tip td{padding:0}
 .hs-panel table{border-collapse:collapse;width:100%}
 .hs-panel th,.hs-panel td{border:1px solid #ccc;padding:3px 4px;vertical-align:top;text-align:left}
 .hs-panel th{background:#eee}
+.hs-internal{margin-top:4px;padding:3px 5px;background:#b00020;color:#fff;font-weight:bold}
+.hs-nobasemap{display:none;margin-top:3px;color:#555;font-size:11px}
+.hs-legend summary,.hs-prov summary{cursor:pointer;font-weight:bold}
+.hs-ward-label{white-space:nowrap;transform:translate(-50%,-50%);display:inline-block;
+  font:italic 11px Arial,sans-serif;color:#333;text-shadow:0 0 2px #fff,0 0 2px #fff,0 0 3px #fff}
+.hs-grid-label{white-space:nowrap;font:10px Arial,sans-serif;color:#3366aa;
+  text-shadow:0 0 2px #fff,0 0 2px #fff}
+.hs-north{background:#fff;border:2px solid rgba(0,0,0,.2);border-radius:4px;width:30px;
+  text-align:center;font:bold 12px/1.1 Arial,sans-serif;padding:2px 0}
+.hs-north span{display:block;font-size:13px}
+body.hs-printing .folium-map{width:281mm !important;height:190mm !important}
 @media print{
   @page{size:A4 landscape;margin:8mm}
   html,body{width:281mm;height:190mm;margin:0}
+  .folium-map{width:281mm !important;height:190mm !important}
   .leaflet-control-layers,.leaflet-control-zoom{display:none}
-  .hs-prov details{display:block}
-  .hs-panel{font-size:9.5px;overflow:visible}
   .hs-box{box-shadow:none}
+  .hs-box details::details-content{content-visibility:visible;display:contents}
 }
 </style>
 """
 
 
-#: Extra CSS of the tasking map: legend beside the table panel.
+#: Extra CSS of the tasking map: legend beside the table panel; on paper the map takes
+#: 60 % of an A4 landscape page and the table the rest, both at full page height.
 TASKING_CSS = """<style>
-.hs-legend{right:calc(38% + 10px)} .hs-prov{max-width:300px}
-.hs-title{max-width:calc(62% - 240px)}
-@media print{.hs-legend{font-size:9px} .hs-prov{font-size:8.5px}}
+.hs-title{max-width:calc(62% - 240px)} .hs-prov{max-width:300px}
+.hs-legend{right:calc(38% + 10px)}
+body.hs-printing .folium-map{width:168mm !important;height:190mm !important}
+body.hs-printing .hs-panel{width:113mm;left:168mm;right:auto}
+body.hs-printing .hs-legend{right:calc(113mm + 10px)}
+@media print{
+  .folium-map{width:168mm !important;height:190mm !important}
+  .hs-panel{width:113mm;left:168mm;right:auto;height:190mm;font-size:9.5px;overflow:visible}
+  .hs-legend{font-size:9px;right:calc(113mm + 10px)} .hs-prov{font-size:8.5px}
+  .hs-title{max-width:100mm}
+}
 </style>"""

@@ -62,6 +62,27 @@ class _Steps:
         return time.perf_counter() - self.started
 
 
+def _map_options(sub: argparse.ArgumentParser, *, briefing: bool = False) -> None:
+    """Options of the maps a subcommand writes."""
+    sub.add_argument("--title", help="heading of the maps (default: one per map)")
+    sub.add_argument(
+        "--online-assets",
+        action="store_true",
+        help="link Leaflet from its CDN instead of writing it into each page",
+    )
+    if briefing:
+        sub.add_argument(
+            "--internal",
+            action="store_true",
+            help="unsuppressed counts and crime mix, marked INTERNAL - NOT FOR PUBLICATION",
+        )
+        sub.add_argument(
+            "--briefing",
+            action="store_true",
+            help="also write the tasking map and table as tasking_pack.png and .pdf",
+        )
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="hotspots",
@@ -88,6 +109,7 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument(
         "--minutes", type=float, default=15.0, help="walking-time threshold (default 15)"
     )
+    _map_options(demo, briefing=True)
 
     hs = sub.add_parser(
         "hotspots",
@@ -104,6 +126,7 @@ def _parser() -> argparse.ArgumentParser:
     hs.add_argument("--seed", type=int, default=0)
     hs.add_argument("--top", type=int, default=10, help="hot spots on the tasking map")
     hs.add_argument("--out", type=Path, required=True)
+    _map_options(hs, briefing=True)
 
     rc = sub.add_parser(
         "reach",
@@ -125,6 +148,7 @@ def _parser() -> argparse.ArgumentParser:
         help="measure every target, not only hot cells (gi_bin >= 2) when the file has gi_bin",
     )
     rc.add_argument("--out", type=Path, required=True)
+    _map_options(rc)
 
     pv = sub.add_parser(
         "provision",
@@ -145,6 +169,7 @@ def _parser() -> argparse.ArgumentParser:
             action="store_true",
             help="replace this command's files in --out if they exist (default: refuse)",
         )
+    _map_options(pv)
     return parser
 
 

@@ -1,8 +1,16 @@
 """Density-based clusters of incidents (DBSCAN, HDBSCAN) with readable cluster summaries.
 
 Both functions use scikit-learn on coordinates in metres and return a :class:`Clusters`
-holding per-point labels and a table with one row per cluster: its convex hull, size,
+holding per-point labels and a table with one row per cluster: its outline, size,
 crime-type mix, first and last month, area and density.
+
+A cluster's outline is the union of the :data:`OUTLINE_CELL_M` grid squares that hold at
+least one member. It is safe to publish: unlike a convex hull, its vertices are grid
+corners, not incident locations; the grid is offset from round coordinates (on which some
+police.uk map points sit) and shifted further (by a fraction of a square, the same shift
+for every cluster) until no corner on an outline lies within
+:data:`OUTLINE_CLEARANCE_M` of any input point, so not even by chance does a vertex sit on
+an incident's map point.
 
 Cluster numbers are relabelled by size: 0 is the largest cluster (ties: the one whose
 first member comes first in the input), -1 is noise.
@@ -27,8 +35,11 @@ if TYPE_CHECKING:
 
 __all__ = ["Clusters", "dbscan_clusters", "hdbscan_clusters"]
 
-#: Buffer (metres) around the hull of a cluster whose members are all on one point or line.
-DEGENERATE_BUFFER_M = 5.0
+#: Side (metres) of the grid squares whose union outlines a cluster.
+OUTLINE_CELL_M = 100.0
+#: Least distance (metres) from an outline vertex to any input point; a map rounds
+#: longitude/latitude to 5 decimals (about 1 m), so 1.5 m keeps them apart on the page.
+OUTLINE_CLEARANCE_M = 1.5
 
 
 @dataclass(frozen=True)
@@ -45,7 +56,8 @@ class Clusters:
         One row per cluster: ``cluster``, ``count``, ``top_crime_types`` (the three
         commonest ``crime_type`` values with their shares, "" without that column),
         ``first_month``, ``last_month`` (from ``month``, else None), ``area_km2`` and
-        ``density_per_km2`` of the hull, and the hull as geometry.
+        ``density_per_km2`` of the outline, and the outline (grid squares holding a member)
+        as geometry.
     provenance : dict
         Method and parameters (also in ``table.attrs["hotspots"]``).
     """
@@ -96,6 +108,34 @@ def _mix(types: pd.Series) -> str:
     return ", ".join(f"{k} {v:.0%}" for k, v in shares.items())
 
 
+def _outline(xy: np.ndarray, offset: float, size: float = OUTLINE_CELL_M) -> Any:
+    """Union of the ``size`` grid squares (corners at ``offset`` + multiples of ``size``)
+    holding at least one of the points ``xy``."""
+    import shapely
+
+    cells = np.unique(np.floor((xy - offset) / size).astype(np.int64), axis=0)
+    x0, y0 = cells[:, 0] * size + offset, cells[:, 1] * size + offset
+    return shapely.coverage_union_all(shapely.box(x0, y0, x0 + size, y0 + size))
+
+
+def _outlines(xy: np.ndarray, lab: np.ndarray, k: int, everyone: np.ndarray) -> np.ndarray:
+    """Outlines of clusters ``0..k-1``, on the first grid shift whose outline vertices
+    all keep :data:`OUTLINE_CLEARANCE_M` from every point in ``everyone``."""
+    import shapely
+    from scipy.spatial import cKDTree
+
+    tree = cKDTree(everyone)
+    outlines = np.empty(0, dtype=object)
+    for step in range(8):
+        # never on round coordinates: some published map points sit on them
+        offset = OUTLINE_CELL_M * (step + 0.5) / 8
+        outlines = np.asarray([_outline(xy[lab == c], offset) for c in range(k)], dtype=object)
+        corners = shapely.get_coordinates(outlines)
+        if not len(corners) or tree.query(corners)[0].min() > OUTLINE_CLEARANCE_M:
+            break
+    return outlines
+
+
 def _table(pts: gpd.GeoDataFrame, xy: np.ndarray, labels: np.ndarray) -> gpd.GeoDataFrame:
     import geopandas as gpd
     import shapely
@@ -103,16 +143,7 @@ def _table(pts: gpd.GeoDataFrame, xy: np.ndarray, labels: np.ndarray) -> gpd.Geo
     mask = labels >= 0
     k = int(labels.max()) + 1 if mask.any() else 0
     lab = labels[mask]
-    order = np.argsort(lab, kind="stable")
-    hulls = (
-        shapely.convex_hull(shapely.multipoints(xy[mask][order], indices=lab[order]))
-        if k
-        else np.empty(0, dtype=object)
-    )
-    hulls = np.asarray(hulls, dtype=object)
-    if k:
-        flat = shapely.area(hulls) <= 0
-        hulls[flat] = shapely.buffer(hulls[flat], DEGENERATE_BUFFER_M)
+    hulls = _outlines(xy[mask], lab, k, xy)
     counts = np.bincount(lab, minlength=k)
     area_km2 = shapely.area(hulls) / 1e6 if k else np.empty(0)
     table = pd.DataFrame({"cluster": np.arange(k, dtype=np.int64), "count": counts})

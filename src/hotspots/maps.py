@@ -20,8 +20,12 @@ Gi* bins use the ArcGIS Hot Spot Analysis colours: hot 99 % ``#d62f27``, 95 % ``
 99 % ``#4575b5``.
 
 The basemap is CARTO Positron (© OpenStreetMap contributors © CARTO), loaded from the
-internet by the reader's browser, as are Leaflet 1.9.3 and jQuery 3.7.1 (pinned, from
-jsDelivr and code.jquery.com). Pass ``tiles=None`` for no basemap.
+internet by the reader's browser; pass ``tiles=None`` for no basemap. Leaflet 1.9.3 and
+jQuery 3.7.1 are linked from jsDelivr and code.jquery.com, or with ``offline=True`` written
+into the page (see :mod:`hotspots._mapframe`), which also holds the area outline, ward
+names and OS grid that orient a reader without tiles, the opening view clear of the
+page's boxes, and the A4 landscape print layout. :func:`hotspots.briefing.save_tasking_pack`
+draws the tasking map and table as PNG and PDF.
 """
 
 from __future__ import annotations
@@ -30,36 +34,39 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
-from ._errors import DataError, HotspotsWarning
+from ._errors import DataError
 from ._html import (
     DEFAULT_TILES,
     add_page,
+    display_frame,
+    geojson_layer,
+    new_map,
+    period_text,
+    save,
+)
+from ._layers import (
     build_cluster_layer,
     build_incident_layer,
     build_kde_layer,
-    crime_mix,
-    display_frame,
-    geojson_layer,
+    gap_text,
     gi_bins,
     gi_layer,
     gi_legend,
-    incidents_by_cell,
+    internal_reason,
     minutes_values,
-    new_map,
-    period_text,
-    place_text,
-    save,
+    service_names,
     service_tip,
     service_types,
     straight_line,
+    straight_line_caveat,
+    suppression_note,
+    tasking_places,
 )
 from ._mapstyle import (
     GI_COLOURS,
     GI_LABELS,
     TASKING_CSS,
-    count_text,
     esc,
     humanise,
     is_missing,
@@ -72,9 +79,6 @@ from ._validate import require_columns, require_geodataframe
 
 __all__ = ["GI_COLOURS", "GI_LABELS", "hotspot_map", "provision_map", "reach_map", "tasking_map"]
 
-STRAIGHT_LINE_CAVEAT = (
-    "Travel times are straight-line distance × 1.3 at walking speed, not street-network times"
-)
 _TIME_COLOURS = ("#ffffcc", "#c7e9b4", "#7fcdbb", "#41b6c4", "#2c7fb8", "#253494")
 _ISO_COLOURS = ("#00441b", "#1b7837", "#5aae61", "#a6dba0", "#d9f0d3", "#f7fcf5")
 _UNREACHABLE = "#6b6b6b"
@@ -91,6 +95,10 @@ def hotspot_map(
     path: str | Path | None = None,
     suppress_below: int = 5,
     tiles: str | None = DEFAULT_TILES,
+    offline: bool = False,
+    area: Any = None,
+    wards: Any = None,
+    internal: bool = False,
 ) -> Any:
     """Map Gi* hot and cold spots, with optional density, cluster and incident layers.
 
@@ -116,6 +124,20 @@ def hotspot_map(
         Counts under this are shown as ``"<5"``.
     tiles : str or None, default "CartoDB positron"
         Basemap; ``None`` for none, another Folium tile name or URL template otherwise.
+    offline : bool, default False
+        Write Leaflet into the page (about 250 kB) so it opens with no network; the
+        command line always does.
+    area : GeoDataFrame, optional
+        Study-area polygon(s), drawn as an outline.
+    wards : GeoDataFrame, optional
+        Ward (or other named area) polygons, drawn as boundaries with their names
+        (column ``name`` or an ONS ``..NM`` column), e.g. from
+        ``load_boundary(..., level="ward")``. With the area outline and the OS grid they
+        orient a reader when basemap tiles cannot load.
+    internal : bool, default False
+        An unsuppressed map for use inside the force: counts and crime mixes are shown
+        exactly, and the page says "INTERNAL – NOT FOR PUBLICATION". Drawing incident
+        points (``show_points=True``) marks the page the same way.
 
     Returns
     -------
@@ -135,11 +157,12 @@ def hotspot_map(
     (False, True)
     """
     cells = require_geodataframe(cells, "cells")
+    suppress_below = 0 if internal else suppress_below
     frame = display_frame(cells, "cells")
     frames = [frame]
     legends = [gi_legend()]
     layers: list[Any] = []
-    notes = [f"Counts under {suppress_below} are shown as <{suppress_below}."]
+    notes = [suppression_note(suppress_below)]
     if kde is not None:
         kde_layer, kde_legend, kde_frame = build_kde_layer(kde)
         layers.append(kde_layer)
@@ -150,17 +173,20 @@ def hotspot_map(
         cluster_layer, cluster_frame = build_cluster_layer(clusters, suppress_below)
         layers.append(cluster_layer)
         frames.append(cluster_frame)
-        legends.append(legend_html("Clusters", [("transparent", "Cluster hull (dashed)")]))
+        legends.append(
+            legend_html("Clusters", [("transparent", "Cluster area: grid cells it covers")])
+        )
     if incidents is not None and show_points:
         point_layer, _ = build_incident_layer(incidents)
         layers.append(point_layer)
     else:
         notes.append("Incident points are not shown.")
-    m = new_map(frames, tiles=tiles)
+    m = new_map(frames, tiles=tiles, offline=offline, area=area, wards=wards)
     for layer in layers:
         layer.add_to(m)
     add_page(
         m,
+        internal=internal_reason(internal, incidents is not None and show_points),
         title=title or "Hot spots (Getis-Ord Gi*)",
         period=period_text(cells, incidents, kde, clusters),
         layers=[
@@ -185,6 +211,10 @@ def tasking_map(
     path: str | Path | None = None,
     suppress_below: int = 5,
     tiles: str | None = DEFAULT_TILES,
+    offline: bool = False,
+    area: Any = None,
+    wards: Any = None,
+    internal: bool = False,
 ) -> Any:
     """A printable tasking map: the top ``top_n`` hot spots, numbered, with a table beside.
 
@@ -205,7 +235,7 @@ def tasking_map(
     incidents : GeoDataFrame, optional
         Incident points (same CRS as ``cells``) used for the crime mix and, through their
         ``location`` ("On or near ..."), the place names; never drawn.
-    title, path, suppress_below, tiles
+    title, path, suppress_below, tiles, offline, area, wards, internal
         As in :func:`hotspot_map`.
 
     Returns
@@ -227,45 +257,20 @@ def tasking_map(
     """
     import folium
 
-    cells = require_geodataframe(cells, "cells")
-    if not isinstance(top_n, int | np.integer) or top_n < 1:
-        raise DataError(f"top_n must be a positive integer, got {top_n!r}.")
-    frame = display_frame(cells, "cells")
-    columns = set(frame.columns)
-    if "gi_bin" in columns and "gi_z" in columns:
-        bins = gi_bins(frame)
-        z = pd.to_numeric(frame["gi_z"], errors="coerce")
-        candidates = frame.loc[(bins > 0) & z.notna().to_numpy()].copy()
-        candidates["_key"] = z.loc[candidates.index]
-        rule = "Ranked by Gi* z-score among significant hot spots."
-    else:
-        require_columns(frame, ["count"], "cells")
-        candidates = frame.copy()
-        candidates["_key"] = pd.to_numeric(candidates["count"], errors="coerce")
-        candidates = candidates.loc[candidates["_key"] > 0]
-        rule = "Ranked by incident count (no Gi* results given)."
-    second = pd.to_numeric(candidates.get("count", 0), errors="coerce")
-    candidates["_key2"] = second
-    top = candidates.sort_values(["_key", "_key2"], ascending=False, kind="stable").head(top_n)
-    if len(top) < top_n:
-        import warnings
-
-        warnings.warn(
-            f"tasking_map: only {len(top)} hot spot(s) qualify for the top {top_n}.",
-            HotspotsWarning,
-            stacklevel=2,
-        )
-    projected = cells.crs is not None and not cells.crs.is_geographic
-    centres = cells.loc[top.index].geometry.representative_point() if len(top) else None
-    mix_cols = sorted(c for c in columns if c.startswith("count_"))
-    mix_lookup, places = (
-        incidents_by_cell(cells.loc[top.index], incidents)
-        if (incidents is not None and len(top))
-        else ({}, {})
+    suppress_below = 0 if internal else suppress_below
+    frame, top, table, rule = tasking_places(
+        cells, top_n=top_n, incidents=incidents, suppress_below=suppress_below
     )
-
+    columns = set(frame.columns)
     # open on the numbered hot spots (a reader tasks from these), not the whole area
-    m = new_map([frame.loc[top.index] if len(top) else frame], tiles=tiles, width="62%")
+    m = new_map(
+        [frame.loc[top.index] if len(top) else frame],
+        tiles=tiles,
+        width="62%",
+        offline=offline,
+        area=area,
+        wards=wards,
+    )
     hot = frame
     if "gi_bin" in columns:
         all_bins = gi_bins(frame)
@@ -274,30 +279,11 @@ def tasking_map(
             gi_layer(hot, suppress_below, "Significant hot and cold spots").add_to(m)
     numbers = folium.FeatureGroup(name=f"Top {len(top)} hot spots (numbered)")
     rows_html = []
-    for rank, (idx, row) in enumerate(top.iterrows(), start=1):
-        place = place_text(
-            row,
-            columns,
-            centres.loc[idx] if centres is not None else None,
-            projected,
-            places.get(idx),
-        )
-        if mix_cols:
-            mix = crime_mix(row, mix_cols, suppress_below)
-        else:
-            counts = mix_lookup.get(idx, {})
-            mix = crime_mix(pd.Series(counts), sorted(counts), suppress_below)
-        confidence = (
-            str(row["gi_label"])
-            if "gi_label" in columns and not is_missing(row["gi_label"])
-            else GI_LABELS[int(row["gi_bin"])]
-            if "gi_bin" in columns
-            else "not tested"
-        )
-        count = count_text(row["count"], suppress_below) if "count" in columns else "n/a"
+    for (_, row), entry in zip(top.iterrows(), table.itertuples(), strict=True):
+        rank, place = entry.rank, entry.place
         rows_html.append(
-            f"<tr><td>{rank}</td><td>{esc(place)}</td><td>{esc(count)}</td>"
-            f"<td>{esc(mix or '–')}</td><td>{esc(confidence)}</td></tr>"
+            f"<tr><td>{rank}</td><td>{esc(place)}</td><td>{esc(entry.incidents)}</td>"
+            f"<td>{esc(entry.crime_mix)}</td><td>{esc(entry.confidence)}</td></tr>"
         )
         folium.GeoJson(
             row.geometry.__geo_interface__,
@@ -315,7 +301,7 @@ def tasking_map(
     body = "".join(rows_html) or '<tr><td colspan="5">No significant hot spots.</td></tr>'
     panel = (
         f'<div class="hs-panel" id="hs-table"><h2>{esc(title or "Tasking: top hot spots")}</h2>'
-        f"<p>{esc(rule)} Counts under {suppress_below} shown as &lt;{suppress_below}.</p>"
+        f"<p>{esc(rule)} {esc(suppression_note(suppress_below))}</p>"
         "<table><thead><tr><th>#</th><th>Place</th><th>Incidents</th><th>Crime mix</th>"
         f"<th>Confidence</th></tr></thead><tbody>{body}</tbody></table></div>"
     )
@@ -325,10 +311,8 @@ def tasking_map(
         period=period_text(cells, incidents),
         layers=[("Hot spots", cells), ("Incidents", incidents)],
         legends=[gi_legend()] if "gi_bin" in columns else [],
-        notes=[
-            f"Counts under {suppress_below} are shown as <{suppress_below}.",
-            "Incident points are not shown.",
-        ],
+        internal=internal_reason(internal, False),
+        notes=[suppression_note(suppress_below), "Incident points are not shown."],
         extra_html=panel,
         extra_css=TASKING_CSS,
     )
@@ -346,6 +330,9 @@ def reach_map(
     title: str | None = None,
     path: str | Path | None = None,
     tiles: str | None = DEFAULT_TILES,
+    offline: bool = False,
+    area: Any = None,
+    wards: Any = None,
 ) -> Any:
     """Map who can reach a service: isochrone rings, travel time per place, gaps, services.
 
@@ -364,7 +351,7 @@ def reach_map(
         unreachable.
     minutes : float, default 15
         The threshold that defines a gap.
-    title, path, tiles
+    title, path, tiles, offline, area, wards
         As in :func:`hotspot_map`.
 
     Returns
@@ -431,11 +418,12 @@ def reach_map(
             for v, i in zip(mins, idx, strict=True)
         ]
         cols = set(tgt.columns)
+        names = service_names(tgt, services)
         tips = []
         for (_, r), v in zip(tgt.iterrows(), mins, strict=True):
             rows = [("Travel time", f"{v:.1f} minutes" if np.isfinite(v) else "not reachable")]
             if "nearest_service" in cols and not is_missing(r["nearest_service"]):
-                rows.append(("Nearest service", str(r["nearest_service"])))
+                rows.append(("Nearest service", names.get(r["nearest_service"], "not named")))
             if "method" in cols:
                 rows.append(("Method", str(r["method"])))
             title_t = str(r["place"]) if "place" in cols and not is_missing(r["place"]) else None
@@ -457,7 +445,11 @@ def reach_map(
             )
         )
         legend = ramp_legend_html(
-            "Travel time to nearest service", list(_TIME_COLOURS), breaks, unit="min", decimals=0
+            "Travel time to the nearest service shown",
+            list(_TIME_COLOURS),
+            breaks,
+            unit="min",
+            decimals=0,
         )
         legends.append(legend)
         legends.append(legend_html("", [(_UNREACHABLE, "Not reachable")]))
@@ -467,19 +459,20 @@ def reach_map(
     if gaps is not None and len(gaps):
         gap = display_frame(gaps, "gaps")
         points = bool((gap.geometry.geom_type == "Point").all())
-        tips = [tip_html(f"Gap: over {minutes:g} minutes", []) for _ in range(len(gap))]
+        gap_label = gap_text(gaps, minutes)
+        tips = [tip_html(gap_label, []) for _ in range(len(gap))]
         layers.append(
             geojson_layer(
                 gap,
                 tips,
                 ["#e31a1c"] * len(gap),
-                name=f"Gaps (over {minutes:g} min)",
+                name="Gaps",
                 point_radius=8 if points else None,
                 popup=False,
                 style=lambda c: {"color": c, "weight": 2.5, "fillOpacity": 0, "dashArray": "4 3"},
             )
         )
-        legends.append(legend_html("", [("#e31a1c", f"Gap: over {minutes:g} minutes")]))
+        legends.append(legend_html("", [("#e31a1c", gap_label)]))
     if services is not None:
         svc = display_frame(services, "services")
         cols = set(svc.columns)
@@ -502,15 +495,30 @@ def reach_map(
         else:
             legends.append(legend_html("", [(colours[0], "Service")]))
         frames.append(svc)
-    caveat = STRAIGHT_LINE_CAVEAT if straight_line(isochrones, targets) else None
-    m = new_map(frames or [display_frame(gaps, "gaps")], tiles=tiles)
+    caveat = (
+        straight_line_caveat(targets, isochrones, gaps)
+        if straight_line(isochrones, targets, gaps)
+        else None
+    )
+    m = new_map(
+        frames or [display_frame(gaps, "gaps")],
+        tiles=tiles,
+        offline=offline,
+        area=area,
+        wards=wards,
+    )
     for layer in layers:
         layer.add_to(m)
     add_page(
         m,
         title=title or "Travel time to services",
         period=period_text(targets, isochrones, services),
-        layers=[("Travel time", targets), ("Isochrones", isochrones), ("Services", services)],
+        layers=[
+            ("Travel time", targets),
+            ("Isochrones", isochrones),
+            ("Services", services),
+            ("Gaps", gaps),
+        ],
         legends=legends,
         notes=[caveat + "."] if caveat else [],
         caveat=caveat,
@@ -526,6 +534,9 @@ def provision_map(
     title: str | None = None,
     path: str | Path | None = None,
     tiles: str | None = DEFAULT_TILES,
+    offline: bool = False,
+    area: Any = None,
+    wards: Any = None,
 ) -> Any:
     """Map services by type (one colour and layer per ``service_type``) over hot spots.
 
@@ -536,7 +547,7 @@ def provision_map(
         ``target_age_max``, ``funder``.
     hotspots : GeoDataFrame, optional
         Gi* cells; significant hot and cold spots are drawn beneath the services.
-    title, path, tiles
+    title, path, tiles, offline, area, wards
         As in :func:`hotspot_map`.
 
     Returns
@@ -587,7 +598,7 @@ def provision_map(
         m_layers.append(group)
         items.append((colour, humanise(stype)))
     legends.insert(0, legend_html("Services by type", items))
-    m = new_map(frames, tiles=tiles)
+    m = new_map(frames, tiles=tiles, offline=offline, area=area, wards=wards)
     for layer in m_layers:
         layer.add_to(m)
     add_page(
