@@ -56,13 +56,7 @@ def test_dense_extent_leaves_out_a_stray_point() -> None:
     assert dense_extent(x[:19], y[:19]) is None  # too few points to tell
 
 
-# The three below need a change in police.py (the bulk CSV reader), which is outside
-# this module's reach: strict xfail, so they turn red - and the marker must go - as soon
-# as the reader is fixed.
-_POLICE_FIX = "police.py: _sources/_read_table must use refuse_foreign_file and DataError"
-
-
-@pytest.mark.xfail(strict=True, reason=_POLICE_FIX)
+# The bulk CSV reader names what a wrong file really is.
 def test_police_api_json_given_to_the_csv_reader(data_dir: Path) -> None:
     from hotspots import read_police_csv
 
@@ -73,7 +67,6 @@ def test_police_api_json_given_to_the_csv_reader(data_dir: Path) -> None:
         read_police_csv(path)
 
 
-@pytest.mark.xfail(strict=True, reason=_POLICE_FIX)
 def test_corrupt_zip_given_to_the_csv_reader(tmp_path: Path) -> None:
     from hotspots import read_police_csv
 
@@ -83,7 +76,6 @@ def test_corrupt_zip_given_to_the_csv_reader(tmp_path: Path) -> None:
         read_police_csv(broken)
 
 
-@pytest.mark.xfail(strict=True, reason=_POLICE_FIX)
 def test_empty_file_list_given_to_the_csv_reader() -> None:
     from hotspots import read_police_csv
 

@@ -10,7 +10,6 @@ reader, the area filter and the finishing step (categoricals, gaps, provenance).
 from __future__ import annotations
 
 import gzip
-import io
 import warnings
 import zipfile
 from collections.abc import Iterable
@@ -26,7 +25,7 @@ from ._errors import DataError, HotspotsWarning
 from ._months import describe_runs, month_gaps, parse_month_column, parse_months
 from ._provenance import record
 from ._report import LoadReport
-from ._validate import BNG, area_polygon, lonlat_problems
+from ._validate import BNG, area_polygon, lonlat_problems, refuse_foreign_file
 
 __all__ = [
     "API_CATEGORIES",
@@ -370,6 +369,11 @@ def _parse(
 def _sources(source: Any) -> list[tuple[str, Any]]:
     """Expand ``source`` into (name, path-or-(zip, member)) pairs."""
     if isinstance(source, (list, tuple)):
+        if not source:
+            raise DataError(
+                "no files given: pass a street CSV, a folder of months, a zip archive, "
+                "or a non-empty list of them."
+            )
         return [s for item in source for s in _sources(item)]
     path = Path(source)
     if path.is_dir():
@@ -392,11 +396,18 @@ def _sources(source: Any) -> list[tuple[str, Any]]:
     if path.suffix.lower() == ".zip" or (
         path.suffix.lower() != ".csv" and zipfile.is_zipfile(path)
     ):
-        with zipfile.ZipFile(path) as zf:
-            members = sorted(m for m in zf.namelist() if m.endswith("-street.csv"))
+        try:
+            with zipfile.ZipFile(path) as zf:
+                members = sorted(m for m in zf.namelist() if m.endswith("-street.csv"))
+        except zipfile.BadZipFile as exc:
+            raise DataError(
+                f"{path}: the zip archive is damaged ({exc}); download it again."
+            ) from exc
         if not members:
             raise DataError(f"{path}: the archive holds no '*-street.csv' member.")
         return [(f"{path}!{m}", (path, m)) for m in members]
+    allowed = {"gzip"} if path.suffix.lower() == ".gz" else set()
+    refuse_foreign_file(path, "a data.police.uk street CSV", allowed=allowed)
     return [(str(path), path)]
 
 
@@ -449,7 +460,7 @@ def _arrow_read(src: Any, encoding: str, numeric: bool) -> Any:
     read = (
         pacsv.ReadOptions() if enc in {"utf8", "utf8sig"} else pacsv.ReadOptions(encoding=encoding)
     )
-    if isinstance(src, io.BytesIO):
+    if hasattr(src, "seek"):
         src.seek(0)
     return pacsv.read_csv(src, read_options=read, convert_options=convert)
 
@@ -460,11 +471,18 @@ def _read_table(name: str, where: Any, encoding: str) -> Any:
     Coordinates are read as numbers when every value parses (the fast, usual case),
     else as text so that the bad lines can be reported.
     """
+    if isinstance(where, tuple):
+        # a zip member is streamed from the archive, never read whole into memory
+        with zipfile.ZipFile(where[0]) as zf, zf.open(where[1]) as member:
+            return _parse_table(name, where, member, encoding)
+    if Path(where).stat().st_size == 0:
+        raise DataError(f"{name}: the file is empty (0 bytes); expected a header line.")
+    return _parse_table(name, where, str(where), encoding)
+
+
+def _parse_table(name: str, where: Any, src: Any, encoding: str) -> Any:
     import pyarrow as pa  # type: ignore[import-untyped]
 
-    src: Any = io.BytesIO(_read_bytes(where)) if isinstance(where, tuple) else str(where)
-    if not isinstance(where, tuple) and Path(where).stat().st_size == 0:
-        raise DataError(f"{name}: the file is empty (0 bytes); expected a header line.")
     try:
         try:
             table = _arrow_read(src, encoding, numeric=True)
