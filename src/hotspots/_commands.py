@@ -148,6 +148,8 @@ def run_demo(args: Any, steps_cls: Any) -> None:
         maps.provision_map(
             check.services,
             hotspots=hot,
+            gaps=gaps,
+            test=check.summary,
             title="Synthetic town: is provision in the hot spots?",
             path=paths["provision_map"],
         )
@@ -315,15 +317,14 @@ def _network(path: Path | None, mode: str) -> Any:
 def run_reach(args: Any, steps_cls: Any) -> None:
     """Minutes from each target to the nearest service, isochrones and gaps."""
     from . import maps
-    from .provision import read_provision
+    from .provision import read_provision, select_service_types
     from .reach import coverage, isochrones
 
     out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)
     steps = steps_cls(4, quiet=args.quiet)
     services = steps.run("Reading provision", lambda: read_provision(args.services))
-    if args.service_types:
-        services = services[services["service_type"].isin(args.service_types)]
+    services = select_service_types(services, args.service_types or None)
     targets = _read_cells(args.targets).to_crs(services.crs)
     if "gi_bin" in targets.columns and not args.all_targets:
         targets = targets[targets["gi_bin"] >= 2]  # hot cells at 95 %+ from `hotspots hotspots`
@@ -362,17 +363,24 @@ def run_reach(args: Any, steps_cls: Any) -> None:
 def run_provision(args: Any, steps_cls: Any) -> None:
     """Overlay provision on hot spots; list the gaps."""
     from . import maps
-    from .provision import hotspot_gaps, provision_in_hotspots, read_provision
+    from .provision import (
+        hotspot_gaps,
+        provision_in_hotspots,
+        read_provision,
+        select_service_types,
+    )
 
     out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)
     steps = steps_cls(3, quiet=args.quiet)
     provision = steps.run("Reading provision", lambda: read_provision(args.provision))
+    # --service-type narrows the test as well as the gaps
+    tested = select_service_types(provision, args.service_types or None)
     hot = _read_cells(args.hotspots).to_crs(provision.crs)
     G = _network(args.network, "walk")
     check = steps.run(
         "Provision in hot spots (permutation test)",
-        lambda: provision_in_hotspots(provision, hot, seed=args.seed),
+        lambda: provision_in_hotspots(tested, hot, seed=args.seed),
     )
     gaps = steps.run(
         "Hot spots without provision",
@@ -385,6 +393,8 @@ def run_provision(args: Any, steps_cls: Any) -> None:
     gpkg.unlink(missing_ok=True)
     _write_layer(gaps, gpkg, "gaps")
     _write_layer(check.services, gpkg, "services")
-    maps.provision_map(check.services, hotspots=hot, path=out / "provision_map.html")
+    maps.provision_map(
+        check.services, hotspots=hot, gaps=gaps, test=check.summary, path=out / "provision_map.html"
+    )
     print(check.summary.to_string(index=False))
     print(json.dumps({"gaps": len(gaps)}))
