@@ -84,8 +84,8 @@ def _read_one(path: Path) -> pd.DataFrame:
     if pc and ea and no:  # an ONS Postcode Directory extract (header row)
         frame = pd.read_csv(path, dtype=str, keep_default_na=False)
         frame.columns = names
-        east = pd.to_numeric(frame[ea], errors="coerce")
-        north = pd.to_numeric(frame[no], errors="coerce")
+        east = pd.to_numeric(frame[ea], errors="coerce").astype(float)
+        north = pd.to_numeric(frame[no], errors="coerce").astype(float)
         term = frame["doterm"].str.strip() != "" if "doterm" in names else False
         return pd.DataFrame(
             {
@@ -103,8 +103,8 @@ def _read_one(path: Path) -> pd.DataFrame:
         )
     frame = pd.read_csv(path, header=None, names=list(_CODEPOINT_COLUMNS), dtype=str)
     quality = pd.to_numeric(frame["PQ"], errors="coerce")
-    east = pd.to_numeric(frame["EA"], errors="coerce")
-    north = pd.to_numeric(frame["NO"], errors="coerce")
+    east = pd.to_numeric(frame["EA"], errors="coerce").astype(float)
+    north = pd.to_numeric(frame["NO"], errors="coerce").astype(float)
     no_pos = (quality == _NO_POSITION).to_numpy()
     return pd.DataFrame(
         {
