@@ -212,3 +212,17 @@ def test_bad_geometry_and_by_column() -> None:
     ok = pts.iloc[:1]
     with pytest.raises(DataError, match="no column"):
         dbscan_clusters(ok, eps=10, min_samples=2, by="nope")
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+def test_dbscan_core_labels_equal_sklearn_with_weights_and_contested_borders(seed: int) -> None:
+    from hotspots.cluster import _dbscan_labels
+
+    rng = np.random.default_rng(seed)
+    # integer coordinates (ties at exactly eps), dense blobs close enough to share
+    # border points, weights like merged police.uk map points
+    xy = np.round(rng.normal(0, 1, (400, 2)) * 60 + rng.integers(0, 4, (400, 1)) * 90)
+    w = rng.integers(1, 4, 400).astype(float)
+    for eps, ms in ((20.0, 4), (25.0, 6), (40.0, 15)):
+        ref = DBSCAN(eps=eps, min_samples=ms).fit(xy, sample_weight=w).labels_
+        assert np.array_equal(_dbscan_labels(xy, w, eps, ms), ref)
