@@ -84,3 +84,18 @@ def test_covering_optimum_equals_spopt(seed: int) -> None:
     ours = _max_covering(covers, w, 5, fixed)
     assert len(ours) == 5 and {0, 1} <= set(ours)
     assert w[covers[:, ours].any(axis=1)].sum() == w[covers[:, ref_sites].any(axis=1)].sum()
+
+
+def test_cost_matrix_on_a_network_equals_one_search_per_facility() -> None:
+    from hotspots.reach import travel_times
+    from hotspots.siting import _cost_matrix
+    from hotspots.synthetic import synthetic_town
+
+    town = synthetic_town(1, size_km=2.0, n_incidents=200, n_months=1, n_services=5)
+    demand = town.areas.set_geometry(town.areas.representative_point())
+    facilities = town.services.iloc[:4]
+    got = _cost_matrix(town.graph, facilities, demand)
+    for j in range(len(facilities)):
+        one = travel_times(town.graph, facilities.iloc[[j]], demand)["minutes"].to_numpy()
+        assert np.allclose(got[:, j], one, rtol=1e-12, equal_nan=True)
+    assert got.shape == (len(demand), 4) and np.isfinite(got).all()

@@ -35,11 +35,13 @@ def _cost_matrix(G: Any, facilities: Any, demand: Any) -> np.ndarray:
     """Minutes from every demand point (rows) to every facility (columns)."""
     from .reach import travel_times
 
-    cols = []
-    for i in range(len(facilities)):
-        tt = travel_times(G, facilities.iloc[[i]], demand)
-        cols.append(tt["minutes"].to_numpy(dtype=float))
-    return np.column_stack(cols) if cols else np.zeros((len(demand), 0))
+    if len(facilities) == 0:
+        return np.zeros((len(demand), 0))
+    # one call, a column of minutes per facility (``by``), instead of one call each:
+    # the demand is snapped to the network once
+    keys = [f"f{i}" for i in range(len(facilities))]
+    tt = travel_times(G, facilities[["geometry"]].assign(_facility=keys), demand, by="_facility")
+    return np.column_stack([tt[f"minutes_{k}"].to_numpy(dtype=float) for k in keys])
 
 
 def _max_covering(covers: np.ndarray, w: np.ndarray, p: int, fixed: int) -> list[int]:
