@@ -149,22 +149,31 @@ def _grid(d: dict[str, Any]) -> list[Row]:
     ]
 
 
+def _paired_text(case: dict[str, Any]) -> str:
+    pairs = case.get("pairs")
+    if not pairs:
+        return SINGLE
+    return f"median of {pairs} paired run{'s' if pairs > 1 else ''} (A B A B)"
+
+
 def _cluster(d: dict[str, Any]) -> list[Row]:
     rows = []
     for case in d.get("cases", []):
         o, p = case["ours"], case["peer_result"]
         name, size = case["case"].split(", ", 1)
-        label = name.upper()
-        if name == "dbscan" and "distinct" not in case["case"]:
+        if name == "dbscan" and "distinct" not in size and "police" not in size:
             size += " (police.uk-like: many share a map point)"
+        measured = _paired_text(case)
+        if case.get("kept_from_earlier_run"):
+            measured += ", from an earlier run"
         rows.append(
             _row(
-                label,
+                name.upper(),
                 size,
                 _s(o["seconds"], o.get("peak_mb")),
                 f"{case['peer']}: {_s(p['seconds'], p.get('peak_mb'))}",
-                _ratio(p["seconds"], o["seconds"]),
-                SINGLE,
+                case.get("ratio_peer_over_ours_s", _ratio(p["seconds"], o["seconds"])),
+                measured,
             )
         )
     if not any("distinct" in c["case"] for c in d.get("cases", [])):
@@ -252,7 +261,6 @@ def _density(d: dict[str, Any]) -> list[Row]:
     rows = []
     for case in d.get("cases", []):
         size = case["case"].partition(", ")[2]
-        pairs = case["pairs"]
         rows.append(
             _row(
                 "kernel density (quartic)",
@@ -261,7 +269,7 @@ def _density(d: dict[str, Any]) -> list[Row]:
                 f"{_s(statistics.median(case['ours_whole_call_s']))})",
                 f"{d['peer']}: {_s(case['peer_s_median'])}",
                 case["ratio_peer_over_ours_median"],
-                f"median of {pairs} paired run{'s' if pairs > 1 else ''} (A B A B)",
+                _paired_text(case),
             )
         )
     if not rows:

@@ -226,3 +226,14 @@ def test_dbscan_core_labels_equal_sklearn_with_weights_and_contested_borders(see
     for eps, ms in ((20.0, 4), (25.0, 6), (40.0, 15)):
         ref = DBSCAN(eps=eps, min_samples=ms).fit(xy, sample_weight=w).labels_
         assert np.array_equal(_dbscan_labels(xy, w, eps, ms), ref)
+
+
+def test_dbscan_large_inputs_go_to_sklearn_with_the_same_labels(
+    monkeypatch: pytest.MonkeyPatch, violence: gpd.GeoDataFrame
+) -> None:
+    import hotspots.cluster as cluster
+
+    small = cluster.dbscan_clusters(violence, eps=150, min_samples=8).labels
+    monkeypatch.setattr(cluster, "DBSCAN_SKLEARN_FROM", 0)
+    large = cluster.dbscan_clusters(violence, eps=150, min_samples=8).labels
+    assert large.equals(small) and (small >= 0).any()

@@ -28,6 +28,9 @@ if TYPE_CHECKING:
 
 __all__ = ["Clusters", "dbscan_clusters", "hdbscan_clusters"]
 
+#: From this many distinct locations DBSCAN runs in scikit-learn (same labels): its
+#: import no longer matters and it holds neighbourhoods in less memory than all pairs.
+DBSCAN_SKLEARN_FROM = 50_000
 #: Buffer (metres) around the hull of a cluster whose members are all on one point or line.
 DEGENERATE_BUFFER_M = 5.0
 
@@ -216,8 +219,10 @@ def dbscan_clusters(
     Points at identical coordinates (police.uk publishes crimes at shared anonymised map
     points) are merged and counted with their multiplicity (scikit-learn's
     ``sample_weight``): the same core points and clusters as running DBSCAN on every
-    point, with far less memory. The labels equal scikit-learn's ``DBSCAN`` (tested),
-    computed from a cKDTree and scipy's connected components. With ``by`` (e.g. ``"crime_type"``) each category is
+    point, with far less memory. The labels equal scikit-learn's ``DBSCAN`` (tested):
+    below :data:`DBSCAN_SKLEARN_FROM` distinct locations they are computed from a
+    cKDTree and scipy's connected components (no scikit-learn import), above it by
+    scikit-learn itself. With ``by`` (e.g. ``"crime_type"``) each category is
     clustered on its own and cluster numbers are unique across categories.
 
     Parameters
@@ -270,7 +275,13 @@ def dbscan_clusters(
         uniq = np.column_stack([uz.real, uz.imag])
         weights = np.bincount(inverse.ravel(), minlength=len(uniq))
         n_unique += len(uniq)
-        ulab = _dbscan_labels(uniq, weights, eps_m, ms)
+        if len(uniq) < DBSCAN_SKLEARN_FROM:
+            ulab = _dbscan_labels(uniq, weights, eps_m, ms)
+        else:  # its neighbourhoods take less memory than all pairs at once
+            from sklearn.cluster import DBSCAN
+
+            model = DBSCAN(eps=eps_m, min_samples=ms, algorithm="kd_tree")
+            ulab = model.fit(uniq, sample_weight=weights).labels_
         lab = ulab[inverse.ravel()]
         raw[idx] = np.where(lab >= 0, lab + offset, -1)
         offset += int(ulab.max()) + 1 if (ulab >= 0).any() else 0
