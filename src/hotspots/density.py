@@ -50,6 +50,8 @@ __all__ = ["default_bandwidth", "kde", "quartic_kernel"]
 TILE_FINE_CELLS = 2**22
 #: Kernel values computed at once by the exact methods (chunks of points or cells).
 _PAIRS_PER_CHUNK = 4_000_000
+#: Estimated seconds under which ``method="auto"`` always sums exactly.
+_CHEAP_S = 0.05
 #: Cap on the binned raster (it sets the sub-division; the cost, not the memory).
 _MAX_FINE_CELLS = 60_000_000
 
@@ -260,16 +262,18 @@ def _costs(
 ) -> tuple[float, float]:
     """Rough seconds for the exact window sum and for the binned FFT on a square grid.
 
-    Exact: one kernel value per point and cell of its window. Binned: the FFT over the
-    padded fine raster plus binning the points. The constants were timed on a 2-core
-    machine; only their ratio matters for the choice.
+    Exact: one kernel value per point and cell of its window, plus work per cell of the
+    grid's bounding box. Binned: per fine cell of the padded raster (binning, FFT), per
+    coarse cell and per point. The constants were fitted to timings on a 2-core machine
+    (within about a factor 1.5); only their ratio matters for the choice.
     """
     window = (2 * (math.ceil(r / cell_size) + 1) + 1) ** 2
-    exact = 6e-8 * n_points * window
+    n_box = (int(np.ptp(row)) + 1) * (int(np.ptp(col)) + 1)
     pad = 2 * math.ceil(r / cell_size)
-    n_bbox = (int(np.ptp(row)) + 1 + pad) * (int(np.ptp(col)) + 1 + pad)
-    fine = float(n_bbox * _fine_step(cell_size, r, n_bbox) ** 2)
-    binned = 3e-8 * fine * math.log2(max(fine, 2.0)) + 1e-7 * n_points
+    n_padded = (int(np.ptp(row)) + 1 + pad) * (int(np.ptp(col)) + 1 + pad)
+    fine = n_padded * _fine_step(cell_size, r, n_padded) ** 2
+    exact = 1e-7 * n_points * window + 6e-7 * n_box
+    binned = 1.2e-7 * fine + 2e-7 * n_padded + 1e-7 * n_points
     return exact, binned
 
 
@@ -311,8 +315,9 @@ def kde(
         surface by well under 1 % of its peak for ``r ≥ 5 × cell_size`` (see the tests);
         it needs a square grid of this package. The convolution runs in tiles of at most
         :data:`TILE_FINE_CELLS` fine cells, so its memory stays near 170 MB however fine
-        the grid. ``"auto"`` takes whichever of the two is cheaper on a square grid
-        (points x window cells against the FFT's size), and exact on other grids.
+        the grid. ``"auto"`` weighs the two on a square grid (points x window cells
+        against the FFT's size) and sums exactly unless binning is estimated at least
+        twice as fast and the exact sum would take over 0.05 s; exact on other grids.
 
     Returns
     -------
@@ -402,8 +407,11 @@ def kde(
         grid_size = float(spec["cell_size"])
         row, col = cells["row"].to_numpy(), cells["col"].to_numpy()
         if method == "auto":
+            # exact unless binning saves real time: cheap jobs stay exact (no binning
+            # error), and near-ties do not flip with a point more or less
             exact_cost, binned_cost = _costs(len(xy), row, col, grid_size, r)
-            chosen = "exact" if exact_cost <= binned_cost else "binned"
+            cheap = exact_cost < _CHEAP_S or exact_cost <= 2 * binned_cost
+            chosen = "exact" if cheap else "binned"
         if chosen == "binned":
             values, lost, fine = _binned(row, col, grid_size, xy, w, r)
         else:
