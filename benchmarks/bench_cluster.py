@@ -118,6 +118,8 @@ def _paired(method: str, size: int, distinct: bool, pairs: int) -> dict[str, Any
         "ours": ours,
         "peer_result": peer,
         "pairs": pairs,
+        "ours_runs_s": [o["seconds"] for o in ours_runs],
+        "peer_runs_s": [p["seconds"] for p in peer_runs],
         "ratio_peer_over_ours_s": statistics.median(ratios),
         "target_peak_mb": 4096.0,
         "pass": bool(ours["peak_mb"] < 4096.0),
