@@ -2,8 +2,11 @@
 
 Incidents are made like police.uk data: 20,000 anonymised "snap points" placed around
 the real Medway June 2018 crime locations (300 m jitter), and 200,000 incidents drawn
-from them (so many share coordinates). Each case runs in its own subprocess and reports
-its peak resident memory (ru_maxrss).
+from them (so many share coordinates). DBSCAN is also run on 200,000 distinct points
+(the same places, each incident jittered on its own), where merging shared points gains
+nothing. Each case runs in its own subprocess and reports its peak resident memory
+(ru_maxrss); DBSCAN cases run ours and the peer in turn ``--pairs`` times (A B A B ...)
+and give the median of the paired ratios.
 
 Peers: scikit-learn ``DBSCAN`` and ``HDBSCAN`` called directly on all coordinates.
 Target: peak memory under 4 GB for ours.
@@ -13,7 +16,7 @@ builds its minimum spanning tree with Prim's algorithm, O(n²) time (O(n) memory
 ``hdbscan_clusters`` makes that same call, so 200,000 points take many minutes for
 both on a shared 2-core machine without telling anything new.
 
-Run: ``.venv/bin/python benchmarks/bench_cluster.py [--quick]``; JSON goes to
+Run: ``.venv/bin/python benchmarks/bench_cluster.py [--quick] [--skip-hdbscan]``; JSON goes to
 ``benchmarks/results/cluster.json``.
 """
 
@@ -21,18 +24,19 @@ from __future__ import annotations
 
 import argparse
 import json
+import statistics
 import time
 from typing import Any
 
 import numpy as np
-from _harness import DATA_DIR, peak_mb, run_child, write_results
+from _harness import DATA_DIR, RESULTS_DIR, peak_mb, run_child, write_results
 
 TOPIC = "cluster"
 EPS, MIN_SAMPLES = 100.0, 50
 MIN_CLUSTER_SIZE = 200
 
 
-def _inputs(n: int):  # type: ignore[no-untyped-def]
+def _inputs(n: int, distinct: bool = False):  # type: ignore[no-untyped-def]
     import geopandas as gpd
     import pandas as pd
 
@@ -45,6 +49,15 @@ def _inputs(n: int):  # type: ignore[no-untyped-def]
     sx = np.round(real.x.to_numpy()[pick] + rng.normal(0, 300, n_snap))
     sy = np.round(real.y.to_numpy()[pick] + rng.normal(0, 300, n_snap))
     use = rng.integers(0, n_snap, n)
+    if distinct:  # every incident at its own place (a force's own extract, say)
+        at = rng.integers(0, len(real), n)
+        x = real.x.to_numpy()[at] + rng.normal(0, 300, n)
+        y = real.y.to_numpy()[at] + rng.normal(0, 300, n)
+        return gpd.GeoDataFrame(
+            {"crime_type": df["Crime type"].to_numpy()[use % len(df)]},
+            geometry=gpd.points_from_xy(x, y),
+            crs=27700,
+        )
     return gpd.GeoDataFrame(
         {"crime_type": df["Crime type"].to_numpy()[use % len(df)]},
         geometry=gpd.points_from_xy(sx[use], sy[use]),
@@ -52,13 +65,13 @@ def _inputs(n: int):  # type: ignore[no-untyped-def]
     )
 
 
-def _case(name: str, n: int) -> dict[str, float]:
+def _case(name: str, n: int, distinct: bool = False) -> dict[str, float]:
     import shapely
     from sklearn.cluster import DBSCAN, HDBSCAN
 
     from hotspots.cluster import dbscan_clusters, hdbscan_clusters
 
-    pts = _inputs(n)
+    pts = _inputs(n, distinct)
     xy = shapely.get_coordinates(pts.geometry.to_numpy())
     # imports above and outside the timer: time the clustering only
     base = peak_mb()
@@ -82,8 +95,35 @@ def _case(name: str, n: int) -> dict[str, float]:
     }
 
 
-def _run(name: str, n: int) -> dict[str, Any]:
-    return run_child(__file__, "--case", name, "--n", n, check=False)
+def _run(name: str, n: int, distinct: bool) -> dict[str, Any]:
+    extra = ["--distinct"] if distinct else []
+    return run_child(__file__, "--case", name, "--n", n, *extra, check=False)
+
+
+def _paired(method: str, size: int, distinct: bool, pairs: int) -> dict[str, Any]:
+    """Ours and the peer in turn (A B A B ...); medians and the median paired ratio."""
+    ours_runs, peer_runs = [], []
+    for _ in range(pairs):
+        ours_runs.append(_run(f"ours_{method}", size, distinct))
+        peer_runs.append(_run(f"peer_{method}", size, distinct))
+    ratios = [p["seconds"] / o["seconds"] for o, p in zip(ours_runs, peer_runs, strict=True)]
+    kind = "distinct points" if distinct else "police.uk-like (shared map points)"
+    ours = dict(ours_runs[0], seconds=statistics.median(o["seconds"] for o in ours_runs))
+    peer = dict(peer_runs[0], seconds=statistics.median(p["seconds"] for p in peer_runs))
+    ours["peak_mb"] = max(o["peak_mb"] for o in ours_runs)
+    peer["peak_mb"] = max(p["peak_mb"] for p in peer_runs)
+    return {
+        "case": f"{method}, {size:,} points, {kind}",
+        "peer": f"sklearn.cluster.{method.upper()} on all coordinates",
+        "ours": ours,
+        "peer_result": peer,
+        "pairs": pairs,
+        "ours_runs_s": [o["seconds"] for o in ours_runs],
+        "peer_runs_s": [p["seconds"] for p in peer_runs],
+        "ratio_peer_over_ours_s": statistics.median(ratios),
+        "target_peak_mb": 4096.0,
+        "pass": bool(ours["peak_mb"] < 4096.0),
+    }
 
 
 def main() -> None:
@@ -91,39 +131,35 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true", help="small sizes")
     ap.add_argument("--case")
     ap.add_argument("--n", type=int)
-    ap.add_argument("--skip-hdbscan", action="store_true")
+    ap.add_argument("--distinct", action="store_true")
+    ap.add_argument("--pairs", type=int, default=3, help="paired runs per DBSCAN case")
+    ap.add_argument(
+        "--skip-hdbscan",
+        action="store_true",
+        help="keep the HDBSCAN case of the last results/cluster.json (it takes minutes)",
+    )
     ap.add_argument("--hdbscan-n", type=int, default=50_000)
     args = ap.parse_args()
     if args.case:
-        print(json.dumps(_case(args.case, args.n)))
+        print(json.dumps(_case(args.case, args.n, args.distinct)))
         return
     n = 20_000 if args.quick else 200_000
-    target_mb = 4096.0
-    methods = ["dbscan"] if args.skip_hdbscan else ["dbscan", "hdbscan"]
-    rows = []
-    print(
-        f"{'case':<34} {'ours s':>8} {'peer s':>8} {'ratio':>6} "
-        f"{'ours MB':>8} {'peer MB':>8} {'target MB':>9} {'pass':>5}"
-    )
-    for m in methods:
-        size = n if m == "dbscan" or args.quick else args.hdbscan_n
-        ours = _run(f"ours_{m}", size)
-        peer = _run(f"peer_{m}", size)
-        ok = bool(ours["peak_mb"] < target_mb)
-        row = {
-            "case": f"{m}, {size:,} points",
-            "peer": f"sklearn.cluster.{m.upper()} on all coordinates",
-            "ours": ours,
-            "peer_result": peer,
-            "ratio_peer_over_ours_s": peer["seconds"] / ours["seconds"],
-            "target_peak_mb": target_mb,
-            "pass": ok,
-        }
-        rows.append(row)
+    rows = [_paired("dbscan", n, False, args.pairs), _paired("dbscan", n, True, args.pairs)]
+    if args.skip_hdbscan:
+        old = RESULTS_DIR / f"{TOPIC}.json"
+        kept = json.loads(old.read_text()).get("cases", []) if old.exists() else []
+        rows += [
+            dict(c, kept_from_earlier_run=True) for c in kept if c["case"].startswith("hdbscan")
+        ]
+    else:
+        size = n if args.quick else args.hdbscan_n
+        rows.append(_paired("hdbscan", size, False, 1))
+    print(f"{'case':<52} {'ours s':>8} {'peer s':>8} {'ratio':>6} {'ours MB':>8} {'peer MB':>8}")
+    for row in rows:
+        o, p = row["ours"], row["peer_result"]
         print(
-            f"{row['case']:<34} {ours['seconds']:8.2f} {peer['seconds']:8.2f} "
-            f"{row['ratio_peer_over_ours_s']:6.1f} {ours['peak_mb']:8.0f} "
-            f"{peer['peak_mb']:8.0f} {target_mb:9.0f} {ok!s:>5}"
+            f"{row['case']:<52} {o['seconds']:8.2f} {p['seconds']:8.2f} "
+            f"{row['ratio_peer_over_ours_s']:6.1f} {o['peak_mb']:8.0f} {p['peak_mb']:8.0f}"
         )
     result = {
         "topic": TOPIC,

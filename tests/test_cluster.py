@@ -249,3 +249,26 @@ def test_outline_keeps_clear_of_points_on_its_corners() -> None:
     gaps = np.sqrt(((corners[:, None, :] - xy[None, :, :]) ** 2).sum(axis=2))
     assert gaps.min() > OUTLINE_CLEARANCE_M
     assert shapely.covers(t.geometry.iloc[0], pts.geometry.to_numpy()).all()
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+def test_dbscan_core_labels_equal_sklearn_with_weights_and_contested_borders(seed: int) -> None:
+    from hotspots.cluster import _dbscan_labels
+
+    rng = np.random.default_rng(seed)
+    # integer coordinates (ties at exactly eps), dense blobs close enough to share
+    # border points, weights like merged police.uk map points
+    xy = np.round(rng.normal(0, 1, (400, 2)) * 60 + rng.integers(0, 4, (400, 1)) * 90)
+    w = rng.integers(1, 4, 400).astype(float)
+    for eps, ms in ((20.0, 4), (25.0, 6), (40.0, 15)):
+        ref = DBSCAN(eps=eps, min_samples=ms).fit(xy, sample_weight=w).labels_
+        assert np.array_equal(_dbscan_labels(xy, w, eps, ms), ref)
+
+
+def test_dbscan_large_inputs_go_to_sklearn_with_the_same_labels(
+    monkeypatch: pytest.MonkeyPatch, violence: gpd.GeoDataFrame
+) -> None:
+    import hotspots.cluster as cluster
+
+    small = cluster.dbscan_clusters(violence, eps=150, min_samples=8).labels
+    monkeypatch.setattr(cluster, "DBSCAN_SKLEARN_FROM", 0)
+    large = cluster.dbscan_clusters(violence, eps=150, min_samples=8).labels
+    assert large.equals(small) and (small >= 0).any()

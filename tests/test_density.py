@@ -107,6 +107,7 @@ def test_supplied_hex_grid_uses_cell_centres() -> None:
     d = np.hypot(c[:, 0] - 1000, c[:, 1] - 1000)
     assert np.allclose(surf["density"], quartic_kernel(d, 400) * 1e6)
     assert surf.index.equals(g.index)
+    assert "density" not in g.columns  # the caller's grid is not changed
     with pytest.raises(DataError, match="binned"):
         kde(pts, cell_size=100, bandwidth=400, grid=g, method="binned")
 
@@ -125,6 +126,67 @@ def test_real_medway_violence_kde(medway_crime: gpd.GeoDataFrame) -> None:
         u = np.clip(1 - d2 / r**2, 0, None)
         dens[chunk] = (3 / (math.pi * r**2) * u**2).sum(axis=1) * 1e6
     assert np.allclose(surf["density"].to_numpy(), dens, rtol=1e-9, atol=1e-9)
+
+
+def _brute(centres: np.ndarray, xy: np.ndarray, w: np.ndarray, r: float) -> np.ndarray:
+    """Every point against every centre, the quartic formula written out (per km²)."""
+    d2 = ((centres[:, None, :] - xy[None, :, :]) ** 2).sum(axis=2)
+    u = np.clip(1 - d2 / r**2, 0, None)
+    return (3 / (math.pi * r**2) * u**2 * w[None, :]).sum(axis=1) * 1e6
+
+
+def test_exact_on_square_grid_equals_brute_force_with_holes_and_weights() -> None:
+    # an L-shaped area (cells missing from the window), duplicates, weights, a point
+    # right on a cell edge and one whose kernel reaches only cells that do not exist
+    rng = np.random.default_rng(5)
+    x = np.r_[rng.uniform(0, 900, 300), 400.0, 400.0, 250.0, 2000.0]
+    y = np.r_[rng.uniform(0, 900, 300), 400.0, 400.0, 500.0, 2000.0]
+    wt = np.r_[rng.uniform(0.5, 3, 300), 1.0, 2.0, 1.5, 1.0]
+    pts = _pts(x, y, w=wt)
+    area = gpd.GeoSeries([shapely.union_all([box(0, 0, 1000, 400), box(0, 0, 400, 1000)])], crs=BNG)
+    with pytest.warns(HotspotsWarning, match="distinct point locations lie farther"):
+        surf = kde(pts, cell_size=25, bandwidth=130, weight="w", area=area, method="exact")
+    c = shapely.get_coordinates(surf.geometry.centroid.to_numpy())
+    xy = np.column_stack([x, y])
+    expected = _brute(c, xy, wt, 130.0)
+    assert np.allclose(surf["density"].to_numpy(), expected, rtol=1e-12, atol=1e-12)
+    # distinct locations with no cell centre within the bandwidth
+    near = (((xy[:, None, :] - c[None, :, :]) ** 2).sum(axis=2) < 130.0**2).any(axis=1)
+    far = {tuple(p) for p in xy[~near]}
+    assert (2000.0, 2000.0) in far and len(far) > 1
+    assert surf.attrs["hotspots"]["n_locations_outside"] == len(far)
+
+
+def test_binned_tiles_give_the_untiled_answer(monkeypatch: pytest.MonkeyPatch) -> None:
+    import hotspots.density as density
+
+    pts = _cluster(1500, seed=4)
+    area = gpd.GeoSeries([box(2000, 2500, 8000, 7000)], crs=BNG)
+    with pytest.warns(HotspotsWarning):
+        whole = kde(pts, cell_size=50, bandwidth=200, area=area, method="binned")
+    # tiles of ~3,000 fine cells: many tiles in both directions, halos of 2m fine rows
+    monkeypatch.setattr(density, "TILE_FINE_CELLS", 3_000)
+    assert density._tiles(200, 200, 5, 10)[1] < 200  # really square tiles, not strips
+    with pytest.warns(HotspotsWarning):
+        tiled = kde(pts, cell_size=50, bandwidth=200, area=area, method="binned")
+    peak = whole["density"].max()
+    assert np.allclose(tiled["density"], whole["density"], rtol=0, atol=1e-9 * peak)
+    c = shapely.get_coordinates(whole.geometry.centroid.to_numpy())
+    xy = shapely.get_coordinates(pts.geometry.to_numpy())
+    expected = _brute(c, xy, np.ones(len(xy)), 200.0)
+    assert np.abs(tiled["density"].to_numpy() - expected).max() < 0.01 * expected.max()
+
+
+def test_auto_chooses_by_cost_not_point_count() -> None:
+    # few points but a wide kernel on fine cells: the FFT is cheaper than the windows
+    rng = np.random.default_rng(1)
+    few = _pts(rng.uniform(0, 20_000, 5_000), rng.uniform(0, 20_000, 5_000))
+    wide = kde(few, cell_size=25, bandwidth=600)
+    assert wide.attrs["hotspots"]["parameters"]["evaluation"] == "binned"
+    # many points, narrow kernel on coarse cells: each point touches a handful of cells
+    many = _pts(rng.uniform(0, 20_000, 30_000), rng.uniform(0, 20_000, 30_000))
+    narrow = kde(many, cell_size=200, bandwidth=150)
+    assert narrow.attrs["hotspots"]["parameters"]["evaluation"] == "exact"
 
 
 # ------------------------------------------------------------------ broken input

@@ -394,7 +394,7 @@ def test_medway_whole_check(data_dir: Path, tmp_path: Path) -> None:
 
 
 def test_service_types_vocabulary() -> None:
-    assert "community_sport" in SERVICE_TYPES and len(SERVICE_TYPES) == 8
+    assert "community_sport" in SERVICE_TYPES and len(SERVICE_TYPES) == 10
 
 
 def test_age_filter_keeps_services_whose_ages_overlap_the_range() -> None:
@@ -416,3 +416,98 @@ def test_corrupt_workbook_is_a_data_error(tmp_path: Path) -> None:
     book.write_bytes(b"PK\x03\x04 this is not a workbook")
     with pytest.raises(DataError, match=r"provision\.xlsx: could not be read as an Excel workbook"):
         read_provision(book)
+
+
+# ------------------------------------------- the provision answer where people look
+
+
+def test_gap_table_names_street_and_grid_reference() -> None:
+    cells = grid_cells({(0, 0), (9, 9)})
+    svc = services_at([(50, 500)])
+    # incidents in the gap cell (9, 9): the commonest police.uk location names it
+    incidents = gpd.GeoDataFrame(
+        {
+            "location": ["On or near High Street", "On or near Mill Road"] * 2
+            + ["On or near High Street"],
+            "crime_type": "Robbery",
+        },
+        geometry=[Point(910 + 10 * i, 930) for i in range(5)],
+        crs=27700,
+    )
+    gaps = hotspot_gaps(cells, svc, minutes=15, ages=(10, 24), incidents=incidents)
+    assert gaps["cell_id"].tolist() == [99]
+    place = gaps["place"].iloc[0]
+    # the centre (950, 950) of the cell lies in 100 km square SV: 8-figure reference
+    assert place == "On or near High Street, SV 0095 0095, cell 99"
+    # without incidents: the grid reference and cell id only
+    assert hotspot_gaps(cells, svc, minutes=15, ages=(10, 24))["place"].iloc[0] == (
+        "SV 0095 0095, cell 99"
+    )
+
+
+def test_select_service_types_lists_valid_and_present_types() -> None:
+    from hotspots.provision import select_service_types
+
+    svc = pd.concat([services_at([(0, 0)]), services_at([(5, 5)], stype="pharmacy")])
+    assert select_service_types(svc, ["pharmacy"])["service_type"].tolist() == ["pharmacy"]
+    with pytest.raises(DataError, match=r"unknown service type.*valid: community_sport"):
+        select_service_types(svc, "boxing")
+    with pytest.raises(DataError, match="the types it has: community_sport, pharmacy"):
+        select_service_types(svc, "mentoring")
+
+
+def test_provision_map_shows_gaps_and_the_test() -> None:
+    from hotspots.maps import provision_map
+
+    cells = grid_cells(HOT | {(9, 9)})
+    svc = services_at([(50 + 20 * i, 50 + 20 * i) for i in range(10)])
+    check = provision_in_hotspots(svc, cells, permutations=99, seed=1)
+    gaps = hotspot_gaps(cells, svc, minutes=5, ages=(10, 24))
+    html = (
+        provision_map(check.services, hotspots=cells, gaps=gaps, test=check.summary, tiles=None)
+        .get_root()
+        .render()
+    )
+    assert f"Hot spots without provision ({len(gaps)})" in html
+    p = check.summary.set_index("service_type").loc["community_sport", "p_value"]
+    assert "10 of 10 in hot spots (100%; hot area" in html
+    assert f"p = {p:.3f}" in html
+
+
+def test_cli_service_type_filters_the_test_and_names_valid_types(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from hotspots.cli import main
+
+    cells = grid_cells(HOT)
+    cells.to_file(tmp_path / "hot.gpkg", driver="GPKG")
+    rows = [
+        ("Club", "community_sport", 50, 50),
+        ("Chemist", "pharmacy", 150, 150),
+        ("Chemist 2", "pharmacy", 850, 850),
+    ]
+    text = "name,service_type,provider,target_age_min,target_age_max,easting,northing\n" + "".join(
+        f"{n},{t},P,0,99,{x},{y}\n" for n, t, x, y in rows
+    )
+    csv = write(tmp_path, text)
+    args = [
+        "--quiet",
+        "provision",
+        "--provision",
+        str(csv),
+        "--hotspots",
+        str(tmp_path / "hot.gpkg"),
+    ]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        code = main([*args, "--out", str(tmp_path / "o"), "--service-type", "pharmacy"])
+    assert code == 0
+    summary = pd.read_csv(tmp_path / "o" / "provision_summary.csv")
+    assert summary["service_type"].tolist() == ["all", "pharmacy"]
+    assert summary["n_services"].tolist() == [2, 2]
+    capsys.readouterr()
+    code = main([*args, "--out", str(tmp_path / "o2"), "--service-type", "boxing"])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "unknown service type(s) ['boxing']; valid: community_sport" in err
+    assert "services is empty" not in err

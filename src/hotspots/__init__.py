@@ -89,6 +89,10 @@ _LAZY: dict[str, str] = {
     "hotspot_gaps": "provision",
     "suggest_sites": "siting",
     "example_provision": "provision",
+    "select_service_types": "provision",
+    "read_postcodes": "postcodes",
+    "place_postcodes": "postcodes",
+    "normalise_postcode": "postcodes",
     # maps
     "hotspot_map": "maps",
     "tasking_map": "maps",

@@ -198,6 +198,8 @@ def run_demo(args: Any, steps_cls: Any) -> None:
         maps.provision_map(
             check.services,
             hotspots=hot,
+            gaps=gaps,
+            test=check.summary,
             title=_title(args, "Synthetic town: is provision in the hot spots?", "provision"),
             path=paths["provision_map"],
             **where,
@@ -484,15 +486,14 @@ def run_reach(args: Any, steps_cls: Any) -> None:
     """Minutes from each target to the nearest service, isochrones and gaps."""
     from . import maps
     from ._provenance import add_sources
-    from .provision import read_provision
+    from .provision import read_provision, select_service_types
     from .reach import coverage, isochrones
 
     out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)
     steps = steps_cls(4, quiet=args.quiet)
     services = steps.run("Reading provision", lambda: read_provision(args.services))
-    if args.service_types:
-        services = services[services["service_type"].isin(args.service_types)]
+    services = select_service_types(services, args.service_types or None)
     targets = _read_cells(args.targets).to_crs(services.crs)
     if "gi_bin" in targets.columns and not args.all_targets:
         targets = targets[targets["gi_bin"] >= 2]  # hot cells at 95 %+ from `hotspots hotspots`
@@ -538,17 +539,24 @@ def run_provision(args: Any, steps_cls: Any) -> None:
     """Overlay provision on hot spots; list the gaps."""
     from . import maps
     from ._provenance import add_sources
-    from .provision import hotspot_gaps, provision_in_hotspots, read_provision
+    from .provision import (
+        hotspot_gaps,
+        provision_in_hotspots,
+        read_provision,
+        select_service_types,
+    )
 
     out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)
     steps = steps_cls(3, quiet=args.quiet)
     provision = steps.run("Reading provision", lambda: read_provision(args.provision))
+    # --service-type narrows the test as well as the gaps
+    tested = select_service_types(provision, args.service_types or None)
     hot = _read_cells(args.hotspots).to_crs(provision.crs)
     G = _network(args.network, "walk")
     check = steps.run(
         "Provision in hot spots (permutation test)",
-        lambda: provision_in_hotspots(provision, hot, seed=args.seed),
+        lambda: provision_in_hotspots(tested, hot, seed=args.seed),
     )
     gaps = steps.run(
         "Hot spots without provision",
@@ -565,6 +573,8 @@ def run_provision(args: Any, steps_cls: Any) -> None:
     maps.provision_map(
         check.services,
         hotspots=hot,
+        gaps=gaps,
+        test=check.summary,
         path=out / "provision_map.html",
         title=_title(args, "Provision and hot spots"),
         **_map_options(args),

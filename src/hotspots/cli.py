@@ -160,7 +160,12 @@ def _parser() -> argparse.ArgumentParser:
     pv.add_argument("--hotspots", type=Path, required=True, help="cells from `hotspots hotspots`")
     pv.add_argument("--network", type=Path, help="GraphML, .osm or .osm.pbf (optional)")
     pv.add_argument("--minutes", type=float, default=15.0)
-    pv.add_argument("--service-type", action="append", dest="service_types")
+    pv.add_argument(
+        "--service-type",
+        action="append",
+        dest="service_types",
+        help="only services of this type, in the test and the gaps (repeat for several)",
+    )
     pv.add_argument("--seed", type=int, default=0)
     pv.add_argument("--out", type=Path, required=True)
     for command in sub.choices.values():

@@ -1,7 +1,8 @@
 """Density-based clusters of incidents (DBSCAN, HDBSCAN) with readable cluster summaries.
 
-Both functions use scikit-learn on coordinates in metres and return a :class:`Clusters`
-holding per-point labels and a table with one row per cluster: its outline, size,
+Both work on coordinates in metres (DBSCAN on a cKDTree, giving scikit-learn's labels
+exactly; HDBSCAN through scikit-learn) and return a :class:`Clusters` holding per-point
+labels and a table with one row per cluster: its outline, size,
 crime-type mix, first and last month, area and density.
 
 A cluster's outline is the union of the :data:`OUTLINE_CELL_M` grid squares that hold at
@@ -40,6 +41,9 @@ OUTLINE_CELL_M = 100.0
 #: Least distance (metres) from an outline vertex to any input point; a map rounds
 #: longitude/latitude to 5 decimals (about 1 m), so 1.5 m keeps them apart on the page.
 OUTLINE_CLEARANCE_M = 1.5
+#: From this many distinct locations DBSCAN runs in scikit-learn (same labels): its
+#: import no longer matters and it holds neighbourhoods in less memory than all pairs.
+DBSCAN_SKLEARN_FROM = 50_000
 
 
 @dataclass(frozen=True)
@@ -195,15 +199,61 @@ def _finish(
     )
 
 
+def _dbscan_labels(xy: np.ndarray, weights: np.ndarray, eps: float, min_samples: int) -> np.ndarray:
+    """scikit-learn's ``DBSCAN(eps, min_samples).fit(xy, sample_weight=weights).labels_``.
+
+    A point is core when the weights within ``eps`` (itself included) reach
+    ``min_samples``; clusters are the connected groups of core points, numbered in the
+    order of their first core point; a border point joins the lowest-numbered cluster with
+    a core point within ``eps`` (scikit-learn expands each cluster fully before the next,
+    so the first to reach a border point has the lowest number). Built on a cKDTree and
+    scipy's connected components: importing scikit-learn's clustering costs more than
+    clustering a month of incidents.
+    """
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+    from scipy.spatial import cKDTree
+
+    n = len(xy)
+    pairs = cKDTree(xy).query_pairs(eps, output_type="ndarray")
+    i, j = pairs[:, 0], pairs[:, 1]
+    w = np.asarray(weights, dtype=float)
+    near = w + np.bincount(i, weights=w[j], minlength=n) + np.bincount(j, weights=w[i], minlength=n)
+    core = near >= min_samples
+    both = core[i] & core[j]
+    graph = coo_matrix((np.ones(int(both.sum())), (i[both], j[both])), shape=(n, n))
+    _, comp = connected_components(graph, directed=False)
+    labels = np.full(n, -1, dtype=np.int64)
+    core_idx = np.flatnonzero(core)
+    if len(core_idx) == 0:
+        return labels
+    groups, first = np.unique(comp[core_idx], return_index=True)
+    number = np.empty(len(groups), dtype=np.int64)
+    number[np.argsort(first, kind="stable")] = np.arange(len(groups))
+    labels[core_idx] = number[np.searchsorted(groups, comp[core_idx])]
+    to_i = core[j] & ~core[i]  # border point i next to core point j
+    to_j = core[i] & ~core[j]
+    border = np.concatenate([i[to_i], j[to_j]])
+    via = np.concatenate([labels[j[to_i]], labels[i[to_j]]])
+    best = np.full(n, np.iinfo(np.int64).max, dtype=np.int64)
+    np.minimum.at(best, border, via)
+    reached = ~core & (best < np.iinfo(np.int64).max)
+    labels[reached] = best[reached]
+    return labels
+
+
 def dbscan_clusters(
     points: Any, *, eps: float, min_samples: int, by: str | None = None
 ) -> Clusters:
     """DBSCAN clusters of points, ``eps`` in metres.
 
     Points at identical coordinates (police.uk publishes crimes at shared anonymised map
-    points) are merged and passed to scikit-learn's ``DBSCAN`` with their multiplicity as
-    ``sample_weight``: the same core points and clusters as running DBSCAN on every
-    point, with far less memory. With ``by`` (e.g. ``"crime_type"``) each category is
+    points) are merged and counted with their multiplicity (scikit-learn's
+    ``sample_weight``): the same core points and clusters as running DBSCAN on every
+    point, with far less memory. The labels equal scikit-learn's ``DBSCAN`` (tested):
+    below :data:`DBSCAN_SKLEARN_FROM` distinct locations they are computed from a
+    cKDTree and scipy's connected components (no scikit-learn import), above it by
+    scikit-learn itself. With ``by`` (e.g. ``"crime_type"``) each category is
     clustered on its own and cluster numbers are unique across categories.
 
     Parameters
@@ -231,8 +281,6 @@ def dbscan_clusters(
     >>> res.labels.tolist(), res.table["count"].tolist()
     ([0, 0, 0, 1, 1, -1], [3, 2])
     """
-    from sklearn.cluster import DBSCAN
-
     pts, xy = _prepare(points)
     try:
         eps_m = float(eps)
@@ -258,8 +306,13 @@ def dbscan_clusters(
         uniq = np.column_stack([uz.real, uz.imag])
         weights = np.bincount(inverse.ravel(), minlength=len(uniq))
         n_unique += len(uniq)
-        model = DBSCAN(eps=eps_m, min_samples=ms, algorithm="kd_tree")
-        ulab = model.fit(uniq, sample_weight=weights).labels_
+        if len(uniq) < DBSCAN_SKLEARN_FROM:
+            ulab = _dbscan_labels(uniq, weights, eps_m, ms)
+        else:  # its neighbourhoods take less memory than all pairs at once
+            from sklearn.cluster import DBSCAN
+
+            model = DBSCAN(eps=eps_m, min_samples=ms, algorithm="kd_tree")
+            ulab = model.fit(uniq, sample_weight=weights).labels_
         lab = ulab[inverse.ravel()]
         raw[idx] = np.where(lab >= 0, lab + offset, -1)
         offset += int(ulab.max()) + 1 if (ulab >= 0).any() else 0

@@ -44,9 +44,15 @@ if TYPE_CHECKING:
 
 __all__ = ["default_bandwidth", "kde", "quartic_kernel"]
 
-#: Up to this many points ``method="auto"`` evaluates exactly.
-EXACT_LIMIT = 20_000
+#: Fine cells in one FFT tile of the binned method (about 40 bytes each while it is
+#: convolved: the raster, its spectrum, the kernel's and the result), so the binned
+#: method's working memory stays near 170 MB whatever the grid size.
+TILE_FINE_CELLS = 2**22
+#: Kernel values computed at once by the exact methods (chunks of points or cells).
 _PAIRS_PER_CHUNK = 4_000_000
+#: Estimated seconds under which ``method="auto"`` always sums exactly.
+_CHEAP_S = 0.05
+#: Cap on the binned raster (it sets the sub-division; the cost, not the memory).
 _MAX_FINE_CELLS = 60_000_000
 
 
@@ -124,19 +130,15 @@ def _collapse(xy: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return uniq, np.bincount(inverse.ravel(), weights=w, minlength=len(uniq))
 
 
-def _fft_convolve_same(a: np.ndarray, k: np.ndarray) -> np.ndarray:
-    """``scipy.signal.fftconvolve(a, k, mode="same")`` for an odd square kernel,
-    with the lighter ``scipy.fft`` (importing scipy.signal costs seconds)."""
-    from scipy import fft
-
-    m = k.shape[0] // 2
-    shape = [fft.next_fast_len(a.shape[i] + k.shape[i] - 1, real=True) for i in (0, 1)]
-    spec = fft.rfft2(a, shape, workers=-1) * fft.rfft2(k, shape, workers=-1)
-    full = fft.irfft2(spec, shape, workers=-1)
-    return np.asarray(full[m : m + a.shape[0], m : m + a.shape[1]])
+def _window_kernel(r: float, step: float) -> tuple[int, np.ndarray]:
+    """Half-width ``m`` and the ``(2m+1)²`` kernel sampled every ``step`` metres."""
+    m = math.ceil(r / step)
+    off = np.arange(-m, m + 1) * step
+    return m, quartic_kernel(np.hypot(off[:, None], off[None, :]), r)
 
 
 def _exact(centres: np.ndarray, xy: np.ndarray, w: np.ndarray, r: float) -> tuple[np.ndarray, int]:
+    """Exact sum at any cell centres (general grids): pairs within ``r`` from cKDTrees."""
     from scipy.spatial import cKDTree
 
     ptree = cKDTree(xy)
@@ -157,35 +159,122 @@ def _exact(centres: np.ndarray, xy: np.ndarray, w: np.ndarray, r: float) -> tupl
     return out, int(np.isinf(d).sum())
 
 
-def _binned(
+def _exact_square(
     row: np.ndarray, col: np.ndarray, cell_size: float, xy: np.ndarray, w: np.ndarray, r: float
-) -> tuple[np.ndarray, int, int]:
-    """Bin points to a fine raster aligned with the cell centres and convolve."""
-    # odd sub-division so that cell centres are fine-bin centres; fine step <= r / 10
+) -> tuple[np.ndarray, int]:
+    """Exact sum on a square grid: each point adds its kernel to the window of cells
+    whose centres can lie within ``r`` (cell centres by arithmetic, no tree, no polygon)."""
+    s = cell_size
+    r0, c0 = int(row.min()), int(col.min())
+    nr, nc = int(row.max()) - r0 + 1, int(col.max()) - c0 + 1
+    present = np.zeros(nr * nc, dtype=bool)
+    present[(row - r0) * nc + (col - c0)] = True
+    total = np.zeros(nr * nc)
+    m = math.ceil(r / s) + 1
+    off = np.arange(-m, m + 1)
+    prow, pcol = square_cell_index(xy[:, 0], xy[:, 1], cell_size=s)
+    lost = 0
+    step = max(1, _PAIRS_PER_CHUNK // len(off) ** 2)
+    for start in range(0, len(xy), step):
+        sl = slice(start, start + step)
+        rr = prow[sl, None] + off[None, :] - r0  # (k, 2m+1) window rows
+        cc = pcol[sl, None] + off[None, :] - c0
+        dy = (rr + r0 + 0.5) * s - xy[sl, 1, None]
+        dx = (cc + c0 + 0.5) * s - xy[sl, 0, None]
+        d = np.sqrt(dy[:, :, None] ** 2 + dx[:, None, :] ** 2)
+        inside = ((rr >= 0) & (rr < nr))[:, :, None] & ((cc >= 0) & (cc < nc))[:, None, :]
+        flat = np.where(inside, rr[:, :, None] * nc + cc[:, None, :], 0)
+        use = inside & (d < r) & present[flat]
+        lost += int((~use.any(axis=(1, 2))).sum())
+        k = quartic_kernel(d[use], r) * np.broadcast_to(w[sl, None, None], d.shape)[use]
+        total += np.bincount(flat[use], weights=k, minlength=nr * nc)
+    return total[(row - r0) * nc + (col - c0)], lost
+
+
+def _fine_step(cell_size: float, r: float, n_cells: int) -> int:
+    """Odd sub-division ``f`` so that cell centres are fine-bin centres; fine step <= r/10."""
     f = max(1, math.ceil(10.0 * cell_size / r))
     f += 1 - f % 2
     f = min(f, 15)
+    while n_cells * f * f > _MAX_FINE_CELLS and f > 1:
+        f -= 2
+    return f
+
+
+def _tiles(nr: int, nc: int, f: int, m: int) -> tuple[int, int]:
+    """Coarse rows and columns per convolution tile, so one tile of fine cells (its
+    ``2m`` halo included) stays within ``TILE_FINE_CELLS`` where it can."""
+    if (nr * f + 2 * m) * (nc * f + 2 * m) <= TILE_FINE_CELLS:
+        return nr, nc
+    strip = TILE_FINE_CELLS // (nc * f + 2 * m)
+    if strip >= 2 * m + f:  # full-width strips
+        return max(1, (strip - 2 * m) // f), nc
+    side = max(1, (math.isqrt(TILE_FINE_CELLS) - 2 * m) // f)
+    return min(side, nr), min(side, nc)
+
+
+def _binned(
+    row: np.ndarray, col: np.ndarray, cell_size: float, xy: np.ndarray, w: np.ndarray, r: float
+) -> tuple[np.ndarray, int, int]:
+    """Bin points to a fine raster aligned with the cell centres and convolve by FFT,
+    one tile at a time (overlap-save: each tile carries a halo of the kernel's reach)."""
+    from scipy import fft
+
     pad = math.ceil(r / cell_size)
     c0, r0 = int(col.min()) - pad, int(row.min()) - pad
     nc, nr = int(col.max()) + pad - c0 + 1, int(row.max()) + pad - r0 + 1
-    while nc * nr * f * f > _MAX_FINE_CELLS and f > 1:
-        f -= 2
+    f = _fine_step(cell_size, r, nr * nc)
     h = cell_size / f
     fr, fc = square_cell_index(xy[:, 0], xy[:, 1], cell_size=h)
     fr -= r0 * f
     fc -= c0 * f
     ok = (fr >= 0) & (fr < nr * f) & (fc >= 0) & (fc < nc * f)
-    raster = np.bincount(
-        fr[ok] * (nc * f) + fc[ok], weights=w[ok], minlength=nr * f * nc * f
-    ).reshape(nr * f, nc * f)
-    m = math.ceil(r / h)
-    off = np.arange(-m, m + 1) * h
-    kern = quartic_kernel(np.hypot(off[:, None], off[None, :]), r)
-    surface = _fft_convolve_same(raster, kern)
-    k = f // 2
-    coarse = surface[k::f, k::f]
+    fr, fc, wk = fr[ok], fc[ok], w[ok]
+    m, kern = _window_kernel(r, h)
+    half = f // 2  # the cell centre's fine bin within its cell
+    br, bc = _tiles(nr, nc, f, m)
+    tr, tc = (br - 1) * f + 1 + 2 * m, (bc - 1) * f + 1 + 2 * m  # fine cells per tile
+    shape = (fft.next_fast_len(tr, real=True), fft.next_fast_len(tc, real=True))
+    kspec = fft.rfft2(kern, shape, workers=-1)
+    coarse = np.zeros((nr, nc))
+    order = np.argsort(fr, kind="stable")
+    fr_sorted = fr[order]
+    for cr in range(0, nr, br):
+        top = cr * f + half - m
+        lo, hi = np.searchsorted(fr_sorted, [top, top + tr])
+        strip = order[lo:hi]
+        for cc in range(0, nc, bc):
+            left = cc * f + half - m
+            sel = strip[(fc[strip] >= left) & (fc[strip] < left + tc)]
+            raster = np.bincount(
+                (fr[sel] - top) * tc + (fc[sel] - left), weights=wk[sel], minlength=tr * tc
+            ).reshape(tr, tc)
+            full = fft.irfft2(fft.rfft2(raster, shape, workers=-1) * kspec, shape, workers=-1)
+            block = full[2 * m : tr : f, 2 * m : tc : f]
+            nrow, ncol = min(br, nr - cr), min(bc, nc - cc)
+            coarse[cr : cr + nrow, cc : cc + ncol] = block[:nrow, :ncol]
     values = coarse[row - r0, col - c0]
     return np.clip(values, 0.0, None), int((~ok).sum()), f
+
+
+def _costs(
+    n_points: int, row: np.ndarray, col: np.ndarray, cell_size: float, r: float
+) -> tuple[float, float]:
+    """Rough seconds for the exact window sum and for the binned FFT on a square grid.
+
+    Exact: one kernel value per point and cell of its window, plus work per cell of the
+    grid's bounding box. Binned: per fine cell of the padded raster (binning, FFT), per
+    coarse cell and per point. The constants were fitted to timings on a 2-core machine
+    (within about a factor 1.5); only their ratio matters for the choice.
+    """
+    window = (2 * (math.ceil(r / cell_size) + 1) + 1) ** 2
+    n_box = (int(np.ptp(row)) + 1) * (int(np.ptp(col)) + 1)
+    pad = 2 * math.ceil(r / cell_size)
+    n_padded = (int(np.ptp(row)) + 1 + pad) * (int(np.ptp(col)) + 1 + pad)
+    fine = n_padded * _fine_step(cell_size, r, n_padded) ** 2
+    exact = 1e-7 * n_points * window + 6e-7 * n_box
+    binned = 1.2e-7 * fine + 2e-7 * n_padded + 1e-7 * n_points
+    return exact, binned
 
 
 def kde(
@@ -218,12 +307,17 @@ def kde(
         ``cell_size`` is then only used for the binned method on square grids.
     method : {"auto", "exact", "binned"}
         ``"exact"`` sums the kernel over every point within ``r`` of each cell centre
-        (cKDTree). ``"binned"`` bins points to a raster ``cell_size / f`` fine (``f`` odd,
+        (on a square grid of this package each distinct point adds its kernel to the
+        window of cells around it, centres by arithmetic; on other cells, pairs from a
+        cKDTree). ``"binned"`` bins points to a raster ``cell_size / f`` fine (``f`` odd,
         fine step ≤ r/10) aligned with the cell centres and convolves it with the kernel
         by FFT: each point moves by at most ``h/√2`` (h = fine step), which changes the
         surface by well under 1 % of its peak for ``r ≥ 5 × cell_size`` (see the tests);
-        it needs a square grid of this package. ``"auto"`` is exact up to
-        ``EXACT_LIMIT`` (20,000) points or on other grids, else binned.
+        it needs a square grid of this package. The convolution runs in tiles of at most
+        :data:`TILE_FINE_CELLS` fine cells, so its memory stays near 170 MB however fine
+        the grid. ``"auto"`` weighs the two on a square grid (points x window cells
+        against the FFT's size) and sums exactly unless binning is estimated at least
+        twice as fast and the exact sum would take over 0.05 s; exact on other grids.
 
     Returns
     -------
@@ -302,25 +396,32 @@ def kde(
         and tuple(spec.get("origin", ())) == (0.0, 0.0)
         and {"row", "col"} <= set(cells.columns)
     )
-    chosen = method
-    if method == "auto":
-        chosen = "binned" if square and len(xy) > EXACT_LIMIT else "exact"
-    uxy, uw = _collapse(xy, w) if chosen == "exact" else (xy, w)
-    if chosen == "binned" and not square:
+    if method == "binned" and not square:
         raise DataError(
             "method='binned' needs an unclipped square grid from hotspots.square_grid; "
             "use method='exact' for other cells."
         )
+    chosen = method
     fine = None
-    if chosen == "binned":
+    if square:
         grid_size = float(spec["cell_size"])
-        values, lost, fine = _binned(
-            cells["row"].to_numpy(), cells["col"].to_numpy(), grid_size, uxy, uw, r
-        )
+        row, col = cells["row"].to_numpy(), cells["col"].to_numpy()
+        if method == "auto":
+            # exact unless binning saves real time: cheap jobs stay exact (no binning
+            # error), and near-ties do not flip with a point more or less
+            exact_cost, binned_cost = _costs(len(xy), row, col, grid_size, r)
+            cheap = exact_cost < _CHEAP_S or exact_cost <= 2 * binned_cost
+            chosen = "exact" if cheap else "binned"
+        if chosen == "binned":
+            values, lost, fine = _binned(row, col, grid_size, xy, w, r)
+        else:
+            values, lost = _exact_square(row, col, grid_size, *_collapse(xy, w), r)
     else:
+        chosen = "exact"
         centres = shapely.get_coordinates(cells.geometry.centroid.to_numpy())
-        values, lost = _exact(centres, uxy, uw, r)
-    out = cells.copy()
+        values, lost = _exact(centres, *_collapse(xy, w), r)
+    # a grid built here is ours to fill; a caller's grid is copied, never changed
+    out = cells.copy() if grid is not None else cells
     out["density"] = values * 1e6
     if lost:
         warnings.warn(

@@ -537,6 +537,8 @@ def provision_map(
     offline: bool = False,
     area: Any = None,
     wards: Any = None,
+    gaps: Any = None,
+    test: Any = None,
 ) -> Any:
     """Map services by type (one colour and layer per ``service_type``) over hot spots.
 
@@ -549,6 +551,13 @@ def provision_map(
         Gi* cells; significant hot and cold spots are drawn beneath the services.
     title, path, tiles, offline, area, wards
         As in :func:`hotspot_map`.
+    gaps : GeoDataFrame, optional
+        Hot spots without provision (:func:`hotspots.hotspot_gaps`), outlined, with
+        their place and minutes to the nearest suitable service.
+    test : DataFrame, optional
+        The ``summary`` of :func:`hotspots.provision_in_hotspots`: the legend then
+        states, per service type, the share in hot spots against the hot share and the
+        permutation test's p-value.
 
     Returns
     -------
@@ -598,6 +607,11 @@ def provision_map(
         m_layers.append(group)
         items.append((colour, humanise(stype)))
     legends.insert(0, legend_html("Services by type", items))
+    if gaps is not None and len(gaps):
+        m_layers.append(_provision_gap_layer(gaps))
+        legends.append(legend_html("", [("#e31a1c", "Hot spot without provision in reach")]))
+    if test is not None:
+        legends.append(_provision_test_legend(test))
     m = new_map(frames, tiles=tiles, offline=offline, area=area, wards=wards)
     for layer in m_layers:
         layer.add_to(m)
@@ -610,3 +624,41 @@ def provision_map(
     )
     save(m, path)
     return m
+
+
+def _provision_gap_layer(gaps: Any) -> Any:
+    """Outlined gap cells; the tooltip names the place and the minutes to a service."""
+    gap = display_frame(gaps, "gaps")
+    rows = []
+    for _, r in gap.iterrows():
+        minutes = r.get("minutes_to_service")
+        reach = (
+            "none suitable"
+            if is_missing(minutes) or minutes == float("inf")
+            else (f"{float(minutes):.0f} min to {r.get('nearest_service')}")
+        )
+        rows.append(tip_html(f"Gap: {r.get('place', '')}", [("Nearest service", reach)]))
+    return geojson_layer(
+        gap,
+        rows,
+        ["#e31a1c"] * len(gap),
+        name=f"Hot spots without provision ({len(gap)})",
+        popup=False,
+        style=lambda c: {"color": c, "weight": 2.5, "fillOpacity": 0, "dashArray": "4 3"},
+    )
+
+
+def _provision_test_legend(summary: Any) -> str:
+    """One line per service type: share in hot spots, hot share and p-value."""
+    lines = []
+    for _, r in summary.iterrows():
+        lines.append(
+            f"{humanise(str(r['service_type']))}: {int(r['n_in_hotspots'])} of "
+            f"{int(r['n_services'])} in hot spots ({r['share_in_hotspots']:.0%}; "
+            f"hot area {r['hot_share']:.0%}), p = {r['p_value']:.3f}"
+        )
+    return legend_html(
+        "Are services in the hot spots more than chance? (permutation test)",
+        [],
+        note=" | ".join(lines),
+    )

@@ -44,6 +44,7 @@ __all__ = [
     "hotspot_gaps",
     "provision_in_hotspots",
     "read_provision",
+    "select_service_types",
 ]
 
 #: The controlled vocabulary of ``service_type``.
@@ -55,6 +56,8 @@ SERVICE_TYPES: tuple[str, ...] = (
     "mentoring",
     "family_support",
     "school_programme",
+    "pharmacy",
+    "gp_practice",
     "other",
 )
 
@@ -104,6 +107,7 @@ def read_provision(
     crs: str | int | None = None,
     sheet: str | int | None = None,
     area: Any = None,
+    postcodes: str | Path | pd.DataFrame | None = None,
 ) -> Any:
     """Read a provision map from CSV or Excel into points in EPSG:27700.
 
@@ -111,7 +115,11 @@ def read_provision(
     ``name``, ``service_type`` (one of :data:`SERVICE_TYPES`), ``provider``,
     ``target_age_min``, ``target_age_max``, optional ``funder``, ``days``, ``times``,
     and a location as ``longitude``/``latitude`` (or ``lon``/``lat``, WGS84) or
-    ``easting``/``northing`` (British National Grid), or ``x``/``y`` with ``crs=``.
+    ``easting``/``northing`` (British National Grid), or ``x``/``y`` with ``crs=``,
+    or, when none of those is there, a ``postcode`` column: each row is then placed at
+    its postcode's grid reference (OS Code-Point Open, or an ONS Postcode Directory
+    extract; see :mod:`hotspots.postcodes`), and rows whose postcode is blank, unknown,
+    terminated or without a position are dropped and reported by line.
 
     Parameters
     ----------
@@ -123,6 +131,10 @@ def read_provision(
         Excel sheet (default: the first).
     area : GeoDataFrame, optional
         Keep only services inside this polygon; others are dropped and reported.
+    postcodes : str, Path or DataFrame, optional
+        The postcode lookup for a sheet located by ``postcode``: a Code-Point Open CSV
+        or folder of them, an ONS Postcode Directory CSV, or a table from
+        :func:`hotspots.read_postcodes`. Default: ``postcodes/`` in ``HOTSPOTS_DATA_DIR``.
 
     Returns
     -------
@@ -162,10 +174,15 @@ def read_provision(
     if len(raw) == 0:
         raise DataError(f"{name} has a header but no services.")
     pair = next(((x, y, c) for x, y, c in _XY_PAIRS if x in raw.columns and y in raw.columns), None)
+    placed = None
+    if pair is None and "postcode" in raw.columns:
+        placed = _place_by_postcode(raw, postcodes)
+        raw = raw.assign(easting=placed["easting"], northing=placed["northing"])
+        pair = ("easting", "northing", BNG)
     if pair is None:
         raise DataError(
             f"{name} has no location columns: give longitude/latitude (WGS84) or "
-            "easting/northing (British National Grid) or x/y with crs=."
+            "easting/northing (British National Grid) or x/y with crs=, or a postcode."
         )
     xcol, ycol, default_crs = pair
     src_crs = crs if crs is not None else default_crs
@@ -232,7 +249,18 @@ def read_provision(
             f"(valid service types: {', '.join(SERVICE_TYPES)}):\n  {shown}{more}"
         )
 
-    report.drop("no location", lines[blank])
+    if placed is not None:
+        status = placed["status"].to_numpy()
+        for reason, label in (
+            ("blank", "no postcode"),
+            ("unknown", "postcode not in the lookup"),
+            ("terminated", "terminated postcode"),
+            ("no position", "postcode without a grid reference"),
+        ):
+            report.drop(label, lines[status == reason])
+        report.notes.append(f"placed by postcode from {placed.attrs['source']}")
+    else:
+        report.drop("no location", lines[blank])
     keep = ~blank
     out = pd.DataFrame(
         {
@@ -277,7 +305,23 @@ def read_provision(
         warnings.warn(report.summary(), HotspotsWarning, stacklevel=2)
     gdf = gdf.reset_index(drop=True)
     gdf.attrs["load_report"] = report
-    return record(gdf, method="provision map", parameters={"path": str(path)}, sources=[])
+    sources = ["codepoint"] if placed is not None else []
+    return record(gdf, method="provision map", parameters={"path": str(path)}, sources=sources)
+
+
+def _place_by_postcode(raw: pd.DataFrame, postcodes: Any) -> pd.DataFrame:
+    """Eastings and northings (as text, blank where not placed) and a status per row."""
+    from .postcodes import place_postcodes, read_postcodes
+
+    lookup = postcodes if isinstance(postcodes, pd.DataFrame) else read_postcodes(postcodes)
+    placed = place_postcodes(raw["postcode"], lookup)
+    out = pd.DataFrame(index=raw.index)
+    for col in ("easting", "northing"):
+        values = placed[col].to_numpy()
+        out[col] = np.where(np.isfinite(values), values.astype(str), "")
+    out["status"] = placed["status"].to_numpy()
+    out.attrs["source"] = lookup.attrs.get("source", "the postcode table given")
+    return out
 
 
 def _hot_mask(hotspots: Any, min_bin: int) -> np.ndarray:
@@ -530,16 +574,64 @@ def _reach_to_hot(
     return times(services[["geometry"]]), inside
 
 
+def _wanted(service_types: str | list[str]) -> list[str]:
+    wanted = [service_types] if isinstance(service_types, str) else list(service_types)
+    bad = sorted(set(wanted) - set(SERVICE_TYPES))
+    if bad:
+        raise DataError(f"unknown service type(s) {bad}; valid: {', '.join(SERVICE_TYPES)}.")
+    return wanted
+
+
+def select_service_types(provision: Any, service_types: str | list[str] | None) -> Any:
+    """The services of the given types (all when ``service_types`` is None).
+
+    Parameters
+    ----------
+    provision : GeoDataFrame
+        With a ``service_type`` column (see :func:`read_provision`).
+    service_types : str or list of str, optional
+        Types from :data:`SERVICE_TYPES`.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        The matching rows, same index.
+
+    Raises
+    ------
+    DataError
+        A type outside :data:`SERVICE_TYPES` (the message lists the valid ones), or no
+        service of the given types in ``provision`` (the message lists the types it has).
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import Point
+    >>> p = gpd.GeoDataFrame({"service_type": ["pharmacy", "mentoring"]},
+    ...     geometry=[Point(0, 0), Point(1, 1)], crs=27700)
+    >>> select_service_types(p, "pharmacy").index.tolist()
+    [0]
+    """
+    require_columns(provision, ["service_type"], "provision")
+    if service_types is None:
+        return provision
+    wanted = _wanted(service_types)
+    keep = provision["service_type"].isin(wanted).to_numpy()
+    if not keep.any():
+        present = sorted(map(str, provision["service_type"].dropna().unique()))
+        raise DataError(
+            f"no service of type {', '.join(wanted)} in the provision; "
+            f"the types it has: {', '.join(present) or 'none'}."
+        )
+    return provision.loc[keep]
+
+
 def _suitable(
     provision: Any, service_types: Any, ages: tuple[int, int] | None
 ) -> tuple[Any, np.ndarray]:
     keep = np.ones(len(provision), dtype=bool)
     if service_types is not None:
-        wanted = [service_types] if isinstance(service_types, str) else list(service_types)
-        bad = sorted(set(wanted) - set(SERVICE_TYPES))
-        if bad:
-            raise DataError(f"unknown service type(s) {bad}; valid: {', '.join(SERVICE_TYPES)}.")
-        keep &= provision["service_type"].isin(wanted).to_numpy()
+        keep &= provision["service_type"].isin(_wanted(service_types)).to_numpy()
     if ages is not None:
         lo, hi = ages
         if lo > hi:
@@ -561,6 +653,7 @@ def hotspot_gaps(
     ages: tuple[int, int] | None = (10, 24),
     min_bin: int = 2,
     harm: str = "count",
+    incidents: Any = None,
 ) -> Any:
     """Hot spots with no suitable provision within ``minutes``, ranked by harm.
 
@@ -582,11 +675,16 @@ def hotspot_gaps(
         Lowest ``gi_bin`` that counts as a hot spot (2 = 95 % confidence).
     harm : str, default "count"
         Column ranking the gaps (worst first); ties broken by ``gi_z``.
+    incidents : GeoDataFrame, optional
+        Incidents with police.uk's ``location`` ("On or near ..."): the commonest one in
+        each gap names its street in ``place``, as on the tasking map.
 
     Returns
     -------
     geopandas.GeoDataFrame
-        The hot cells without suitable provision within the threshold, with
+        The hot cells without suitable provision within the threshold, with ``place``
+        (the cell's own ``place`` column if it has one, else the street from
+        ``incidents``, the Ordnance Survey grid reference of the cell and its id),
         ``minutes_to_service``, ``nearest_service`` (name) and ``method``; same index
         as ``hotspots``, worst first.
     """
@@ -626,7 +724,24 @@ def hotspot_gaps(
     gaps = out.loc[~(out["minutes_to_service"].to_numpy() <= minutes)]
     sort_cols = [harm] + (["gi_z"] if "gi_z" in gaps.columns else [])
     gaps = gaps.sort_values(sort_cols, ascending=False, kind="mergesort")
+    gaps.insert(0, "place", _places(gaps, incidents))
     return record(gaps, method="hot spots without provision", parameters=params, inherit=hotspots)
+
+
+def _places(cells: Any, incidents: Any) -> list[str]:
+    """Street (commonest police.uk location) and grid reference of each cell, as the
+    tasking map names its cells."""
+    from ._layers import incidents_by_cell, place_text
+
+    if len(cells) == 0:
+        return []
+    located = incidents_by_cell(cells, incidents)[1] if incidents is not None else {}
+    centres = cells.geometry.representative_point()
+    columns = set(cells.columns)
+    return [
+        place_text(row, columns, centres.loc[idx], True, located.get(idx))
+        for idx, row in cells.iterrows()
+    ]
 
 
 def example_provision(area: str = "Medway", *, seed: int = 0) -> Any:

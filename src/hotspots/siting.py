@@ -3,9 +3,12 @@
 :func:`suggest_sites` chooses new sites among candidates (ward centres, community venues,
 schools ...) so that, with the services already there kept fixed, the most demand (hot
 spots weighted by harm, incidents or young residents) lies within a travel-time threshold.
-The optimisation is PySAL spopt's maximal covering location problem (Church & ReVelle
-1974), over street-network times or, without a network, the labelled straight-line
-estimate of :func:`hotspots.travel_times`.
+The optimisation is the maximal covering location problem (Church & ReVelle 1974), over
+street-network times or, without a network, the labelled straight-line estimate of
+:func:`hotspots.travel_times`. It is the integer programme of PySAL spopt's ``MCLP``
+(maximise covered weight; ``p`` facilities; fixed ones kept), built directly in PuLP and
+solved with CBC: importing spopt costs about a second (it loads matplotlib), the model
+is a few lines, and the tests check the optimum against spopt's.
 """
 
 from __future__ import annotations
@@ -32,11 +35,38 @@ def _cost_matrix(G: Any, facilities: Any, demand: Any) -> np.ndarray:
     """Minutes from every demand point (rows) to every facility (columns)."""
     from .reach import travel_times
 
-    cols = []
-    for i in range(len(facilities)):
-        tt = travel_times(G, facilities.iloc[[i]], demand)
-        cols.append(tt["minutes"].to_numpy(dtype=float))
-    return np.column_stack(cols) if cols else np.zeros((len(demand), 0))
+    if len(facilities) == 0:
+        return np.zeros((len(demand), 0))
+    # one call, a column of minutes per facility (``by``), instead of one call each:
+    # the demand is snapped to the network once
+    keys = [f"f{i}" for i in range(len(facilities))]
+    tt = travel_times(G, facilities[["geometry"]].assign(_facility=keys), demand, by="_facility")
+    return np.column_stack([tt[f"minutes_{k}"].to_numpy(dtype=float) for k in keys])
+
+
+def _max_covering(covers: np.ndarray, w: np.ndarray, p: int, fixed: int) -> list[int]:
+    """Facilities (columns of ``covers``) of an optimal maximal covering solution.
+
+    Maximise ``sum_i w_i y_i`` subject to ``y_i <= sum_{j covers i} x_j``,
+    ``sum_j x_j = p``, ``x_j = 1`` for the first ``fixed`` columns, binary ``x`` and ``y``
+    (Church & ReVelle 1974; spopt's ``MCLP.from_cost_matrix`` builds the same model).
+    """
+    import pulp
+
+    n_dem, n_fac = covers.shape
+    model = pulp.LpProblem("mclp", pulp.LpMaximize)
+    x = [pulp.LpVariable(f"x_{j}", cat="Binary") for j in range(n_fac)]
+    y = [pulp.LpVariable(f"y_{i}", cat="Binary") for i in range(n_dem)]
+    model += pulp.lpSum(float(w[i]) * y[i] for i in range(n_dem))
+    for i in range(n_dem):
+        model += pulp.lpSum(x[j] for j in np.flatnonzero(covers[i])) >= y[i]
+    model += pulp.lpSum(x) == p
+    for j in range(fixed):
+        model += x[j] == 1
+    status = model.solve(pulp.PULP_CBC_CMD(msg=False))
+    if pulp.LpStatus[status] != "Optimal":
+        raise DataError(f"the covering problem has no optimal solution ({pulp.LpStatus[status]}).")
+    return [j for j in range(n_fac) if (x[j].value() or 0) > 0.5]
 
 
 def suggest_sites(
@@ -51,8 +81,8 @@ def suggest_sites(
 ) -> Any:
     """Where would ``n_sites`` new sites cover most demand? (maximal covering location)
 
-    Solves the maximal covering location problem (Church & ReVelle 1974) with PySAL
-    ``spopt.locate.MCLP``: choose ``n_sites`` candidates that, together with the
+    Solves the maximal covering location problem (Church & ReVelle 1974), the model of
+    PySAL ``spopt.locate.MCLP``, with PuLP's CBC: choose ``n_sites`` candidates that, together with the
     ``existing`` services (kept fixed), cover the most demand weight within
     ``minutes``.
 
@@ -80,9 +110,6 @@ def suggest_sites(
         ``covered_after`` (cumulative), ``share_after``. ``attrs["hotspots"]`` records
         coverage with the existing services alone and with the new sites.
     """
-    import pulp
-    from spopt.locate import MCLP
-
     candidates = require_geodataframe(candidates, "candidates")
     demand = require_geodataframe(demand, "demand")
     require_nonempty(candidates, "candidates")
@@ -107,19 +134,10 @@ def suggest_sites(
         n_existing = len(existing)
     cost = _cost_matrix(G, facilities, demand)
     cost = np.where(np.isfinite(cost), cost, 1e9)
-    predefined = np.zeros(len(facilities), dtype=int)
-    predefined[:n_existing] = 1
-    model = MCLP.from_cost_matrix(
-        cost,
-        w,
-        service_radius=float(minutes),
-        p_facilities=n_existing + n_sites,
-        predefined_facilities_arr=predefined if n_existing else None,
-    )
-    model.solve(pulp.PULP_CBC_CMD(msg=False))
-    chosen = [j for j in range(n_existing, len(facilities)) if model.fac_vars[j].value() > 0.5]
-
     covers = cost <= minutes
+    solution = _max_covering(covers, w, n_existing + n_sites, n_existing)
+    chosen = [j for j in solution if j >= n_existing]
+
     covered = covers[:, :n_existing].any(axis=1) if n_existing else np.zeros(len(w), bool)
     base = float(w[covered].sum())
     order, gains = [], []
@@ -138,7 +156,7 @@ def suggest_sites(
     out["share_after"] = out["covered_after"] / total if total > 0 else np.nan
     return record(
         out,
-        method="maximal covering location (spopt MCLP)",
+        method="maximal covering location (MCLP, PuLP CBC)",
         parameters={"minutes": minutes, "n_sites": n_sites, "weight": weight},
         inherit=demand,
         coverage_existing=base / total if total > 0 else float("nan"),
