@@ -100,7 +100,10 @@ def test_gi_not_star_matches_esda() -> None:
 def test_gi_star_geodataframe_columns_and_provenance() -> None:
     cells = _cells(Y)
     cells.attrs["hotspots"] = {"sources": ["synthetic"]}
-    out = gi_star(cells, "v", distance=15, permutations=99, fdr=False, seed=1)
+    with pytest.warns(HotspotsWarning, match="Only 6 cells"):
+        out = gi_star(
+            cells, "v", distance=15, permutations=99, inference="analytic", fdr=False, seed=1
+        )
     np.testing.assert_allclose(out["gi_z"], GOLDEN_Z, atol=1e-8)
     for col in (
         "gi_z",
@@ -113,7 +116,9 @@ def test_gi_star_geodataframe_columns_and_provenance() -> None:
         "gi_cold",
     ):
         assert col in out
-    assert out["gi_bin"].tolist() == [0, 0, 0, 0, 0, 2]  # z = 2.024 -> p = 0.043
+    # ArcGIS's bins on the analytic p: z = 2.024 -> p = 0.043
+    assert out["gi_bin"].tolist() == [0, 0, 0, 0, 0, 2]
+    assert out.attrs["hotspots"]["parameters"]["inference"] == "analytic"
     assert out["gi_label"].iloc[5] == "Hot spot – 95% confidence"
     assert out["gi_hot"].tolist() == [False] * 5 + [True]
     prov = out.attrs["hotspots"]
