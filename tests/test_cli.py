@@ -4,6 +4,7 @@ monthly subcommands on the real Medway data, and readable errors for user mistak
 from __future__ import annotations
 
 import re
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -103,6 +104,10 @@ def test_monthly_job_on_medway(
     kept = int(re.search(r"kept ([\d,]+)", printed).group(1).replace(",", ""))  # type: ignore[union-attr]
     assert int(cells["count"].sum()) == kept <= len(located)
     assert (cells["gi_bin"] >= 2).sum() > 0
+    # the tasking list names places with incidents only, and is printed
+    listing = pd.read_csv(out / "tasking_list.csv")
+    assert len(listing) == 10 and (listing["incidents"] > 0).all()
+    assert "top 10 places for tasking" in printed
 
     # reach: only the 95 %+ hot cells are targets; straight line offline, and said so
     services = example_provision("Medway", seed=0)
@@ -136,6 +141,28 @@ def test_monthly_job_on_medway(
     summary = pd.read_csv(out / "provision_summary.csv")
     assert set(summary["service_type"]) <= set(services["service_type"]) | {"all"}
     assert (out / "provision_map.html").stat().st_size > 0
+
+
+def test_too_few_incidents_is_said_on_the_command_line_and_the_map(
+    data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "few"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", HotspotsWarning)
+        code = main(
+            [
+                *("--quiet", "hotspots", str(data_dir / MEDWAY_CSV), "--area", "Medway"),
+                *("--crime-type", "Possession of weapons", "--out", str(out)),
+            ]
+        )
+    assert code == 0
+    raw = pd.read_csv(data_dir / MEDWAY_CSV)
+    n = int((raw["Crime type"] == "Possession of weapons").sum())
+    assert n < 30  # the guard's minimum
+    printed = capsys.readouterr().out
+    assert re.search(r"warning: Only \d+ incidents", printed)
+    page = (out / "hotspot_map.html").read_text(encoding="utf-8")
+    assert f"Only {n} incidents" in page and "needed for a meaningful hot spot test" in page
 
 
 def test_version_and_help(capsys: pytest.CaptureFixture[str]) -> None:

@@ -62,6 +62,7 @@ _LAZY: dict[str, str] = {
     "pei": "evaluate",
     "rri": "evaluate",
     "backtest": "evaluate",
+    "tasking_list": "tasking",
     # reach and provision
     "load_network": "network",
     "travel_times": "reach",

@@ -248,6 +248,7 @@ def run_hotspots(args: Any, steps_cls: Any) -> None:
     from . import maps
     from .grid import count_points, hex_grid
     from .hotspot import gi_star
+    from .tasking import tasking_list
 
     out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)
@@ -267,25 +268,49 @@ def run_hotspots(args: Any, steps_cls: Any) -> None:
         "Counting incidents on hexagons",
         lambda: count_points(crimes, hex_grid(area, cell_size=args.cell_size), by="crime_type"),
     )
-    hot = steps.run(
-        f"Getis-Ord Gi* ({args.permutations} permutations, FDR)",
-        lambda: gi_star(cells, "count", permutations=args.permutations, seed=args.seed),
-    )
+    with warnings.catch_warnings():
+        # kept in the result (attrs) and printed once below, rather than as tracebacks
+        warnings.simplefilter("ignore", HotspotsWarning)
+        hot = steps.run(
+            "Getis-Ord Gi* (exact permutation p-values, FDR)",
+            lambda: gi_star(cells, "count", permutations=args.permutations, seed=args.seed),
+        )
+        places = tasking_list(hot, crimes, top=args.top)
 
     def write() -> None:
         gpkg = out / "hotspots.gpkg"
         gpkg.unlink(missing_ok=True)
         _write_layer(hot, gpkg, "hotspots")
         hot.drop(columns=[], errors="ignore").to_parquet(out / "hotspots.parquet")
-        maps.hotspot_map(hot, path=out / "hotspot_map.html")
-        maps.tasking_map(hot, top_n=args.top, incidents=crimes, path=out / "tasking_map.html")
+        table = places.drop(columns="geometry").assign(
+            crime_mix=places["crime_mix"].map(
+                lambda d: "; ".join(f"{k}: {v}" for k, v in d.items())
+            ),
+            cells=places["cells"].map(lambda c: " ".join(map(str, c))),
+        )
+        table.to_csv(out / "tasking_list.csv", index=False)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", HotspotsWarning)
+            maps.hotspot_map(hot, path=out / "hotspot_map.html")
+            maps.tasking_map(hot, top_n=args.top, incidents=crimes, path=out / "tasking_map.html")
 
     steps.run("Writing maps and layers", write)
+    for note in hot.attrs.get("hotspots", {}).get("warnings", []):
+        print(f"warning: {note}")
     print(
         "hot cells at 99 / 95 / 90 % confidence: "
         + " / ".join(str(int((hot["gi_bin"] == b).sum())) for b in (3, 2, 1))
     )
-    print(f"wrote {out / 'hotspots.gpkg'}, {out / 'hotspot_map.html'}, {out / 'tasking_map.html'}")
+    if len(places):
+        print(f"top {len(places)} places for tasking (incidents; kind):")
+        for _, row in places.iterrows():
+            print(f"  {row['number']:>2}. {row['place']}  ({row['incidents']}; {row['kind']})")
+    else:
+        print("no places for tasking: no significant hot spot and no busy cell")
+    print(
+        f"wrote {out / 'hotspots.gpkg'}, {out / 'tasking_list.csv'}, "
+        f"{out / 'hotspot_map.html'}, {out / 'tasking_map.html'}"
+    )
 
 
 def _read_cells(path: Path) -> Any:

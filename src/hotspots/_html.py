@@ -259,6 +259,15 @@ def add_page(
     import folium
 
     sub = f"Period: {esc(period)}" if period else "Period: not recorded"
+    # warnings a method kept with its result (too few incidents, ...) are shown as caveats
+    warned = [
+        str(w)
+        for _, layer in layers
+        if layer is not None
+        for w in get_provenance(layer).get("warnings", []) or []
+    ]
+    if warned:
+        caveat = " ".join([caveat, *warned] if caveat else warned)
     parts = [
         f'<div class="hs-box hs-title" id="hs-title"><h1>{esc(title)}</h1>'
         f'<div class="hs-sub">{sub}</div></div>'
@@ -476,12 +485,12 @@ def crime_mix(row: Any, columns: list[str], suppress_below: int, top: int = 3) -
 
 def incidents_by_cell(
     top: Any, incidents: Any
-) -> tuple[dict[Any, dict[str, float]], dict[Any, str]]:
-    """Crime mix (``count_<type>``) and commonest police.uk ``location`` per top cell.
+) -> tuple[dict[Any, dict[str, float]], dict[Any, str], dict[Any, set[str]]]:
+    """Crime mix (``count_<type>``), commonest police.uk ``location`` and months per cell.
 
-    One spatial join serves both; each is empty when ``incidents`` lacks its column
-    (``crime_type``, ``location``), ties between locations are broken alphabetically so the table
-    does not change from run to run.
+    One spatial join serves all three; each is empty when ``incidents`` lacks its column
+    (``crime_type``, ``location``, ``month``), ties between locations are broken
+    alphabetically so the table does not change from run to run.
     """
     import geopandas as gpd
 
@@ -489,8 +498,8 @@ def incidents_by_cell(
 
     incidents = require_geodataframe(incidents, "incidents")
     require_same_crs(top, incidents, ("cells", "incidents"))
-    keep = [c for c in ("crime_type", "location") if c in incidents.columns]
-    if not keep:
+    keep = [c for c in ("crime_type", "location", "month") if c in incidents.columns]
+    if not set(keep) - {"month"}:
         raise DataError("incidents need a crime_type or location column for the tasking table.")
     joined = gpd.sjoin(
         incidents[[*keep, incidents.geometry.name]],
@@ -501,15 +510,19 @@ def incidents_by_cell(
     if "crime_type" in joined.columns:
         for (cell, crime), n in joined.groupby(["index_right", "crime_type"]).size().items():
             mix.setdefault(cell, {})[f"count_{crime}"] = float(n)
+    months: dict[Any, set[str]] = {}
+    if "month" in joined.columns:
+        stamp = joined["month"].astype(str).str.slice(0, 7)
+        months = {cell: set(m) for cell, m in stamp.groupby(joined["index_right"])}
     if "location" not in joined.columns:
-        return mix, {}
+        return mix, {}, months
     located = joined.loc[joined["location"].notna(), ["index_right", "location"]]
     located["location"] = located["location"].astype(str).str.strip()
     located = located.loc[located["location"] != ""]
     counts = located.groupby(["index_right", "location"]).size().reset_index(name="n")
     counts = counts.sort_values(["index_right", "n", "location"], ascending=[True, False, True])
     places = dict(counts.drop_duplicates("index_right").set_index("index_right")["location"])
-    return mix, places
+    return mix, places, months
 
 
 def place_text(

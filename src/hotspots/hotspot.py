@@ -164,12 +164,15 @@ def gi_star(
         inference: the bins then use the analytic p-value.
     inference : {"permutation", "analytic"}, default "permutation"
         Which p-value the bins (and ``gi_hot``/``gi_cold``) use. ``"permutation"``: the
-        two-sided conditional-permutation p-value ``gi_p_perm``, counted exactly for
-        counts (whole numbers) with binary weights, otherwise estimated from
-        ``permutations`` random permutations. ``"analytic"``: the normal-approximation
-        p-value ``gi_p``, which is what ArcGIS's Hot Spot Analysis reports; it is only
-        safe when counts are large (see the guide: on monthly crime counts of a few per
-        cell it finds hot spots in maps with no pattern at all).
+        two-sided permutation p-value ``gi_p_perm``. For counts (whole numbers) with
+        binary weights it is counted exactly: the distribution of the window sum (the
+        cell and its neighbours) when all counts are permuted across cells, the null
+        Getis and Ord derive the z-score under. Otherwise it is twice ``gi_p_sim``,
+        estimated from ``permutations`` random conditional permutations.
+        ``"analytic"``: the normal-approximation p-value ``gi_p``, which is what
+        ArcGIS's Hot Spot Analysis reports; it is only safe when counts are large (see
+        the guide: on monthly crime counts of a few per cell it finds hot spots in maps
+        with no pattern at all).
     fdr : bool, default True
         Benjamini-Hochberg correction of the bins at each confidence level (ArcGIS's
         "Apply False Discovery Rate (FDR) Correction").
@@ -185,10 +188,11 @@ def gi_star(
     geopandas.GeoDataFrame
         A copy of ``cells`` with ``gi_z``, ``gi_p`` (analytic, two-sided), ``gi_p_sim``
         (permutation pseudo p-value, one-tailed in the observed direction as esda's),
-        ``gi_p_perm`` (two-sided permutation p-value, ``min(1, 2 gi_p_sim)``), ``gi_bin``
+        ``gi_p_perm`` (two-sided permutation p-value, see ``inference``), ``gi_bin``
         (-3..3), ``gi_label``, ``gi_hot``, ``gi_cold`` and ``n_neighbours``.
         ``attrs["hotspots"]["parameters"]["inference"]`` says which p-value the bins use
-        (``"exact permutation"``, ``"sampled permutation"`` or ``"analytic"``); any
+        (``"exact permutation"``, ``"exact conditional permutation"``, ``"sampled
+        permutation"`` or ``"analytic"``); any
         warning about the data is kept in ``attrs["hotspots"]["warnings"]`` and shown on
         maps.
 
@@ -232,9 +236,11 @@ def gi_star(
         )
     else:
         _warn_islands(cells, res.n_neighbours)
-    used = {"exact": "exact permutation", "sampled": "sampled permutation"}.get(
-        res.inference, "analytic"
-    )
+    used = {
+        "exact": "exact permutation",
+        "exact conditional": "exact conditional permutation",
+        "sampled": "sampled permutation",
+    }.get(res.inference, "analytic")
     if inference == "analytic":
         used = "analytic"
     p_bins = res.p if used == "analytic" else res.p_perm

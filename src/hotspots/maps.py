@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._errors import DataError, HotspotsWarning
+from ._errors import DataError
 from ._html import (
     DEFAULT_TILES,
     add_page,
@@ -45,11 +45,9 @@ from ._html import (
     gi_bins,
     gi_layer,
     gi_legend,
-    incidents_by_cell,
     minutes_values,
     new_map,
     period_text,
-    place_text,
     save,
     service_tip,
     service_types,
@@ -186,25 +184,27 @@ def tasking_map(
     suppress_below: int = 5,
     tiles: str | None = DEFAULT_TILES,
 ) -> Any:
-    """A printable tasking map: the top ``top_n`` hot spots, numbered, with a table beside.
+    """A printable tasking map: the top ``top_n`` places, numbered, with a table beside.
 
-    Cells are ranked by ``gi_z`` among significant hot cells (``gi_bin > 0``) when Gi*
-    columns are present, otherwise by ``count``. The table lists rank, place (the
-    ``place`` column, else the commonest police.uk ``location`` of the ``incidents`` in
-    the cell, the Ordnance Survey grid reference and the cell id), incidents
-    (suppressed under ``suppress_below``), crime mix (from ``count_<type>`` columns, or
-    from ``incidents`` counted per cell) and confidence. Printing lays out map and table
-    on one A4 landscape page.
+    The places come from :func:`hotspots.tasking_list`: adjacent significant hot cells
+    (95 %+) merged into areas, and busy cells outside them labelled as concentrations,
+    ranked by incidents; a cell without incidents is never numbered. Without Gi* columns
+    the busiest cells are listed. The table lists rank, place (the ``place`` column, else
+    the commonest police.uk ``location`` of the ``incidents`` in the place's busiest
+    cells, the Ordnance Survey grid reference and the cell id), incidents (suppressed
+    under ``suppress_below``), crime mix (from ``incidents``, or ``count_<type>``
+    columns) and confidence. Printing lays out map and table on one A4 landscape page.
 
     Parameters
     ----------
     cells : GeoDataFrame
-        Cells with ``count`` and/or Gi* columns.
+        Cells with ``count`` and, ideally, Gi* columns (from :func:`hotspots.gi_star`),
+        in a projected CRS.
     top_n : int, default 10
-        How many hot spots to number.
+        How many places to number.
     incidents : GeoDataFrame, optional
-        Incident points (same CRS as ``cells``) used for the crime mix and, through their
-        ``location`` ("On or near ..."), the place names; never drawn.
+        Incident points (same CRS as ``cells``) used for the crime mix, the months and,
+        through their ``location`` ("On or near ..."), the place names; never drawn.
     title, path, suppress_below, tiles
         As in :func:`hotspot_map`.
 
@@ -227,83 +227,59 @@ def tasking_map(
     """
     import folium
 
+    from .tasking import AREA, CONCENTRATION, tasking_list
+
     cells = require_geodataframe(cells, "cells")
     if not isinstance(top_n, int | np.integer) or top_n < 1:
         raise DataError(f"top_n must be a positive integer, got {top_n!r}.")
     frame = display_frame(cells, "cells")
     columns = set(frame.columns)
-    if "gi_bin" in columns and "gi_z" in columns:
-        bins = gi_bins(frame)
-        z = pd.to_numeric(frame["gi_z"], errors="coerce")
-        candidates = frame.loc[(bins > 0) & z.notna().to_numpy()].copy()
-        candidates["_key"] = z.loc[candidates.index]
-        rule = "Ranked by Gi* z-score among significant hot spots."
-    else:
-        require_columns(frame, ["count"], "cells")
-        candidates = frame.copy()
-        candidates["_key"] = pd.to_numeric(candidates["count"], errors="coerce")
-        candidates = candidates.loc[candidates["_key"] > 0]
-        rule = "Ranked by incident count (no Gi* results given)."
-    second = pd.to_numeric(candidates.get("count", 0), errors="coerce")
-    candidates["_key2"] = second
-    top = candidates.sort_values(["_key", "_key2"], ascending=False, kind="stable").head(top_n)
-    if len(top) < top_n:
-        import warnings
-
-        warnings.warn(
-            f"tasking_map: only {len(top)} hot spot(s) qualify for the top {top_n}.",
-            HotspotsWarning,
-            stacklevel=2,
-        )
-    projected = cells.crs is not None and not cells.crs.is_geographic
-    centres = cells.loc[top.index].geometry.representative_point() if len(top) else None
-    mix_cols = sorted(c for c in columns if c.startswith("count_"))
-    mix_lookup, places = (
-        incidents_by_cell(cells.loc[top.index], incidents)
-        if (incidents is not None and len(top))
-        else ({}, {})
+    require_columns(frame, ["count"], "cells")
+    listing = tasking_list(cells, incidents, top=top_n)
+    tested = "gi_bin" in columns
+    rule = (
+        "Significant hot cells (95 %+) that touch are merged into one area; areas and busy "
+        "cells outside them (concentrations) are ranked by incidents. Cells without "
+        "incidents are never numbered."
+        if tested
+        else "Ranked by incident count (no Gi* results given)."
     )
-
-    # open on the numbered hot spots (a reader tasks from these), not the whole area
-    m = new_map([frame.loc[top.index] if len(top) else frame], tiles=tiles, width="62%")
-    hot = frame
-    if "gi_bin" in columns:
-        all_bins = gi_bins(frame)
-        hot = frame.loc[all_bins != 0]
+    shown = display_frame(listing, "tasking list") if len(listing) else None
+    # open on the numbered places (a reader tasks from these), not the whole area
+    m = new_map([shown if shown is not None else frame], tiles=tiles, width="62%")
+    if tested:
+        hot = frame.loc[gi_bins(frame) != 0]
         if len(hot):
             gi_layer(hot, suppress_below, "Significant hot and cold spots").add_to(m)
-    numbers = folium.FeatureGroup(name=f"Top {len(top)} hot spots (numbered)")
+    numbers = folium.FeatureGroup(name=f"Top {len(listing)} places (numbered)")
     rows_html = []
-    for rank, (idx, row) in enumerate(top.iterrows(), start=1):
-        place = place_text(
-            row,
-            columns,
-            centres.loc[idx] if centres is not None else None,
-            projected,
-            places.get(idx),
+    for (_, row), (_, drawn) in zip(
+        listing.iterrows(), shown.iterrows() if shown is not None else [], strict=True
+    ):
+        rank = int(row["number"])
+        place = str(row["place"])
+        mix = crime_mix(
+            pd.Series({f"count_{k}": v for k, v in row["crime_mix"].items()}),
+            [f"count_{k}" for k in row["crime_mix"]],
+            suppress_below,
         )
-        if mix_cols:
-            mix = crime_mix(row, mix_cols, suppress_below)
+        if row["kind"] == AREA:
+            size = int(row["n_cells"])
+            confidence = f"{row['confidence']} (area of {size} cell{'s' if size > 1 else ''})"
+        elif row["kind"] == CONCENTRATION:
+            confidence = "Concentration: a busy cell, not a significant cluster"
         else:
-            counts = mix_lookup.get(idx, {})
-            mix = crime_mix(pd.Series(counts), sorted(counts), suppress_below)
-        confidence = (
-            str(row["gi_label"])
-            if "gi_label" in columns and not is_missing(row["gi_label"])
-            else GI_LABELS[int(row["gi_bin"])]
-            if "gi_bin" in columns
-            else "not tested"
-        )
-        count = count_text(row["count"], suppress_below) if "count" in columns else "n/a"
+            confidence = "not tested"
+        count = count_text(row["incidents"], suppress_below)
         rows_html.append(
             f"<tr><td>{rank}</td><td>{esc(place)}</td><td>{esc(count)}</td>"
             f"<td>{esc(mix or '–')}</td><td>{esc(confidence)}</td></tr>"
         )
         folium.GeoJson(
-            row.geometry.__geo_interface__,
+            drawn.geometry.__geo_interface__,
             style_function=lambda f: {"color": "#000000", "weight": 2.5, "fillOpacity": 0},
         ).add_to(numbers)
-        point = row.geometry.representative_point()
+        point = frame.loc[row["busiest_cell"]].geometry.representative_point()
         folium.Marker(
             [point.y, point.x],
             icon=folium.DivIcon(
@@ -324,7 +300,7 @@ def tasking_map(
         title=title or "Tasking: top hot spots",
         period=period_text(cells, incidents),
         layers=[("Hot spots", cells), ("Incidents", incidents)],
-        legends=[gi_legend()] if "gi_bin" in columns else [],
+        legends=[gi_legend()] if tested else [],
         notes=[
             f"Counts under {suppress_below} are shown as <{suppress_below}.",
             "Incident points are not shown.",
