@@ -58,14 +58,21 @@ def integer_values(y: np.ndarray) -> np.ndarray | None:
     return shifted
 
 
+_LOG_FACTORIAL = gammaln(np.arange(1, 4098, dtype=float))  # log(i!) for i = 0..4096
+
+
 def _log_comb(n: np.ndarray | float, r: np.ndarray | float) -> np.ndarray:
-    """``log C(n, r)``, ``-inf`` where ``r < 0`` or ``r > n``."""
-    n = np.asarray(n, dtype=float)
-    r = np.asarray(r, dtype=float)
+    """``log C(n, r)`` for whole numbers, ``-inf`` where ``r < 0`` or ``r > n``."""
+    global _LOG_FACTORIAL
+    n = np.asarray(n, dtype=np.int64)
+    r = np.asarray(r, dtype=np.int64)
+    top = int(n.max(initial=0))
+    if top >= _LOG_FACTORIAL.size:
+        _LOG_FACTORIAL = gammaln(np.arange(1, 2 * top + 2, dtype=float))
     ok = (r >= 0) & (r <= n)
-    with np.errstate(invalid="ignore"):
-        out = gammaln(n + 1.0) - gammaln(r + 1.0) - gammaln(n - r + 1.0)
-    result: np.ndarray = np.where(ok, out, -np.inf)
+    nn, rr = np.where(ok, n, 0), np.where(ok, r, 0)
+    lf = _LOG_FACTORIAL
+    result: np.ndarray = np.where(ok, lf[nn] - lf[rr] - lf[nn - rr], -np.inf)
     return result
 
 
@@ -87,14 +94,16 @@ def _add_copies(F: np.ndarray, pooled: float, v: int, m: int) -> np.ndarray:
         return F
     kmax, width = F.shape[0] - 1, F.shape[1]
     j = np.arange(kmax + 1)
-    den = _log_comb(np.full(kmax + 1, pooled + m), j)
+    den = _log_comb(pooled + m, j)
+    old = _log_comb(pooled, j)
+    added = _log_comb(m, j)
     possible = np.isfinite(den)
     new = np.zeros_like(F)
     for t in range(min(m, kmax) + 1):
         shift = t * v
         if shift >= width:
             break
-        log_w = _log_comb(np.full(kmax + 1 - t, pooled), j[t:] - t) + _log_comb(m, t)
+        log_w = old[: kmax + 1 - t] + added[t]
         log_w = np.where(possible[t:], log_w - np.where(possible[t:], den[t:], 0.0), -np.inf)
         w = np.exp(log_w)
         new[t:, shift:] += w[:, None] * F[: kmax + 1 - t, : width - shift]
@@ -115,12 +124,12 @@ def _merge(X: np.ndarray, n1: float, Y: np.ndarray, n2: float, width: int) -> np
     Xf = fft.rfft(X, size, axis=1)
     Yf = fft.rfft(Y, size, axis=1)
     out = np.zeros((kmax + 1, width))
+    every = np.arange(kmax + 1)
+    first, second, both = _log_comb(n1, every), _log_comb(n2, every), _log_comb(n1 + n2, every)
     for j in range(kmax + 1):
-        t = np.arange(j + 1)
-        total = float(_log_comb(np.array(n1 + n2), np.array(j)))
-        if not np.isfinite(total):
+        if not np.isfinite(both[j]):
             continue  # more draws than items: impossible, the row stays zero
-        w = np.exp(_log_comb(np.full(j + 1, n1), t) + _log_comb(np.full(j + 1, n2), j - t) - total)
+        w = np.exp(first[: j + 1] + second[j::-1] - both[j])
         row = fft.irfft((w[:, None] * Xf[: j + 1] * Yf[j::-1]).sum(axis=0), size)
         out[j] = np.clip(row[:width], 0.0, None)
     return out
