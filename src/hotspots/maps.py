@@ -267,7 +267,7 @@ def tasking_map(
             size = int(row["n_cells"])
             confidence = f"{row['confidence']} (area of {size} cell{'s' if size > 1 else ''})"
         elif row["kind"] == CONCENTRATION:
-            confidence = "Concentration: a busy cell, not a significant cluster"
+            confidence = f"Concentration: a busy cell outside the hot areas ({row['confidence']})"
         else:
             confidence = "not tested"
         count = count_text(row["incidents"], suppress_below)

@@ -120,11 +120,10 @@ def tasking_list(
     ...     crs=27700,
     ... )
     >>> t = tasking_list(hot)
-    >>> t[["number", "kind", "incidents", "n_cells", "confidence"]].to_string(index=False)
-    ... # doctest: +NORMALIZE_WHITESPACE
-    ' number          kind  incidents  n_cells                confidence
-           1 concentration          9        1           Not significant
-           2 hot spot area          7        3 Hot spot – 99% confidence'
+    >>> print(t[["number", "kind", "incidents", "n_cells", "confidence"]].to_string(index=False))
+     number          kind  incidents  n_cells                confidence
+          1 concentration          9        1           Not significant
+          2 hot spot area          7        3 Hot spot – 99% confidence
     """
     import geopandas as gpd
 
