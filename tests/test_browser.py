@@ -58,7 +58,7 @@ def test_hostile_title_and_popups_show_as_text(browser_ready: Any, tmp_path: Pat
 def test_tasking_map_in_browser(browser_ready: Any, tmp_path: Path) -> None:
     cells = make_cells()
     cells["place"] = [f"Street {i}" for i in range(len(cells))]
-    cells.loc[cells["gi_z"].idxmax(), "place"] = HOSTILE
+    cells.loc[cells["count"].idxmax(), "place"] = HOSTILE  # listed first
     path = tmp_path / "tasking_map.html"
     maps.tasking_map(cells, top_n=8, title="Tasking, week 23", path=path)
     report = check(browser_ready, path, hostile_text=HOSTILE)

@@ -4,6 +4,7 @@ monthly subcommands on the real Medway data, and readable errors for user mistak
 from __future__ import annotations
 
 import re
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -110,6 +111,11 @@ def test_monthly_job_on_medway(
     expected = gi_star(plain, "count", permutations=99, seed=0)
     assert cells["gi_bin"].tolist() == expected["gi_bin"].tolist()
     assert int((cells["gi_bin"] >= 2).sum()) == int(expected["gi_hot"].sum())
+    assert (cells["gi_bin"] >= 2).sum() > 0
+    # the tasking list names places with incidents only, and is printed
+    listing = pd.read_csv(out / "tasking_list.csv")
+    assert len(listing) == 10 and (listing["incidents"] > 0).all()
+    assert "top 10 places for tasking" in printed
 
     # reach: only the 95 %+ hot cells are targets; straight line offline, and said so
     services = example_provision("Medway", seed=0)
@@ -153,6 +159,28 @@ def test_monthly_job_on_medway(
     page = (out / "provision_map.html").read_text("utf-8")
     assert "data.police.uk" in page and "provision.csv (supplied by the user)" in page
     assert "Data sources: not recorded" not in page and str(tmp_path) not in page
+
+
+def test_too_few_incidents_is_said_on_the_command_line_and_the_map(
+    data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "few"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", HotspotsWarning)
+        code = main(
+            [
+                *("--quiet", "hotspots", str(data_dir / MEDWAY_CSV), "--area", "Medway"),
+                *("--crime-type", "Possession of weapons", "--out", str(out)),
+            ]
+        )
+    assert code == 0
+    raw = pd.read_csv(data_dir / MEDWAY_CSV)
+    n = int((raw["Crime type"] == "Possession of weapons").sum())
+    assert n < 30  # the guard's minimum
+    printed = capsys.readouterr().out
+    assert re.search(r"warning: Only \d+ incidents", printed)
+    page = (out / "hotspot_map.html").read_text(encoding="utf-8")
+    assert f"Only {n} incidents" in page and "needed for a meaningful hot spot test" in page
 
 
 def test_version_and_help(capsys: pytest.CaptureFixture[str]) -> None:

@@ -249,6 +249,8 @@ def test_outline_keeps_clear_of_points_on_its_corners() -> None:
     gaps = np.sqrt(((corners[:, None, :] - xy[None, :, :]) ** 2).sum(axis=2))
     assert gaps.min() > OUTLINE_CLEARANCE_M
     assert shapely.covers(t.geometry.iloc[0], pts.geometry.to_numpy()).all()
+
+
 @pytest.mark.parametrize("seed", [0, 1, 2, 3])
 def test_dbscan_core_labels_equal_sklearn_with_weights_and_contested_borders(seed: int) -> None:
     from hotspots.cluster import _dbscan_labels

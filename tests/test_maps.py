@@ -273,23 +273,35 @@ def test_wrong_crs_declared_raises() -> None:
 # ---- tasking_map ---------------------------------------------------------------------------
 
 
-def test_tasking_map_ranks_by_gi_z_with_table() -> None:
-    cells = make_cells()
-    cells["place"] = [f"Street {i}" for i in range(len(cells))]
-    cells.loc[cells.index[0], "place"] = HOSTILE
-    page = render(maps.tasking_map(cells, top_n=5, tiles=None))
+def test_tasking_map_lists_places_by_incidents_with_table() -> None:
+    # a strip of six cells: 0-2 significant and touching (one of them empty), 4 busy alone,
+    # 5 with one incident. By hand: 1 = cell 4 (9 incidents, a concentration),
+    # 2 = the area 0-2 (4 + 0 + 3 = 7, named after its busiest cell 0); nothing else.
+    cells = gpd.GeoDataFrame(
+        {
+            "count": [4, 0, 3, 0, 9, 1],
+            "gi_bin": [3, 2, 2, 0, 0, 0],
+            "gi_z": [4.0, 3.0, 3.0, 0.5, 0.2, 0.1],
+            "place": [HOSTILE] + [f"Street {i}" for i in range(1, 6)],
+        },
+        geometry=[box(575000 + 250 * i, 168000, 575250 + 250 * i, 168250) for i in range(6)],
+        crs=27700,
+    )
+    with pytest.warns(HotspotsWarning, match="only 2 place"):
+        page = render(maps.tasking_map(cells, top_n=5, tiles=None))
     table = page[page.index('id="hs-table"') :]
     rows = re.findall(
         r"<tr><td>(\d+)</td><td>(.*?)</td><td>(.*?)</td><td>(.*?)</td><td>(.*?)</td></tr>", table
     )
-    assert [int(r[0]) for r in rows] == [1, 2, 3, 4, 5]
-    hot = cells.loc[cells["gi_bin"] > 0].sort_values("gi_z", ascending=False).head(5)
-    assert [html.unescape(r[1]) for r in rows] == list(hot["place"])
-    assert [html.unescape(r[2]) for r in rows] == [count_text(c, 5) for c in hot["count"]]
-    assert all(html.unescape(r[4]) == lab for r, lab in zip(rows, hot["gi_label"], strict=True))
+    assert [(int(r[0]), html.unescape(r[1]), html.unescape(r[2])) for r in rows] == [
+        (1, "Street 4", "9"),
+        (2, HOSTILE, "7"),
+    ]
+    assert html.unescape(rows[0][4]).startswith("Concentration")
+    assert html.unescape(rows[1][4]) == "Hot spot – 99% confidence (area of 3 cells)"
     assert "@media print" in page and "A4 landscape" in page
     numbers = re.findall(r'hs-num\\?">(\d+)<', decoded(page))
-    assert sorted(int(x) for x in numbers) == [1, 2, 3, 4, 5]
+    assert sorted(int(x) for x in numbers) == [1, 2]
     assert_not_executable(page)
 
 

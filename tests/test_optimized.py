@@ -155,7 +155,7 @@ def test_optimized_medway(data_dir: Path, medway_crime: gpd.GeoDataFrame) -> Non
         # sane: urban incident spacing gives cells of ~100-400 m and bands under ~3 km
         assert 80 <= dec["cell size"]["cell_size_m"] <= 400
         assert 100 <= dec["scale of analysis"]["distance_m"] <= 3000
-        assert (res["gi_bin"] == 3).sum() >= 5
+        assert (res["gi_bin"] >= 2).sum() >= 5  # exact p: 99 % needs more than a month
         assert res["count"].sum() <= 1230
 
 

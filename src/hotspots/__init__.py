@@ -65,6 +65,7 @@ _LAZY: dict[str, str] = {
     "pei": "evaluate",
     "rri": "evaluate",
     "backtest": "evaluate",
+    "tasking_list": "tasking",
     "forecast_cells": "forecast",
     # relations, repeats and timing
     "colocation_quotient": "relate",

@@ -363,6 +363,7 @@ def run_hotspots(args: Any, steps_cls: Any) -> None:
     from . import maps
     from .grid import count_points, hex_grid
     from .hotspot import gi_star
+    from .tasking import tasking_list
 
     out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)
@@ -378,44 +379,67 @@ def run_hotspots(args: Any, steps_cls: Any) -> None:
         "Counting incidents on hexagons",
         lambda: count_points(crimes, hex_grid(area, cell_size=args.cell_size), by="crime_type"),
     )
-    hot = steps.run(
-        f"Getis-Ord Gi* ({args.permutations} permutations, FDR)",
-        lambda: gi_star(cells, "count", permutations=args.permutations, seed=args.seed),
-    )
+    with warnings.catch_warnings():
+        # kept in the result (attrs) and printed once below, rather than as tracebacks
+        warnings.simplefilter("ignore", HotspotsWarning)
+        hot = steps.run(
+            "Getis-Ord Gi* (exact permutation p-values, FDR)",
+            lambda: gi_star(cells, "count", permutations=args.permutations, seed=args.seed),
+        )
+        places = tasking_list(hot, crimes, top=args.top)
 
     def write() -> None:
         gpkg = out / "hotspots.gpkg"
         gpkg.unlink(missing_ok=True)
         _write_layer(hot, gpkg, "hotspots")
         hot.drop(columns=[], errors="ignore").to_parquet(out / "hotspots.parquet")
-        where = {"area": area, "wards": _load_wards(args.area), **_map_options(args)}
-        maps.hotspot_map(
-            hot,
-            title=_title(args, "Hot spots (Getis-Ord Gi*)", "hot spots"),
-            path=out / "hotspot_map.html",
-            internal=args.internal,
-            **where,
+        table = places.drop(columns="geometry").assign(
+            crime_mix=places["crime_mix"].map(
+                lambda d: "; ".join(f"{k}: {v}" for k, v in d.items())
+            ),
+            cells=places["cells"].map(lambda c: " ".join(map(str, c))),
         )
-        tasking = {
-            "top_n": args.top,
-            "incidents": crimes,
-            "title": _title(args, "Tasking: top hot spots", "tasking"),
-            "internal": args.internal,
-        }
-        maps.tasking_map(hot, path=out / "tasking_map.html", **tasking, **where)
-        if args.briefing:
-            from .briefing import save_tasking_pack
+        table.to_csv(out / "tasking_list.csv", index=False)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", HotspotsWarning)
+            where = {"area": area, "wards": _load_wards(args.area), **_map_options(args)}
+            maps.hotspot_map(
+                hot,
+                title=_title(args, "Hot spots (Getis-Ord Gi*)", "hot spots"),
+                path=out / "hotspot_map.html",
+                internal=args.internal,
+                **where,
+            )
+            tasking = {
+                "top_n": args.top,
+                "incidents": crimes,
+                "title": _title(args, "Tasking: top hot spots", "tasking"),
+                "internal": args.internal,
+            }
+            maps.tasking_map(hot, path=out / "tasking_map.html", **tasking, **where)
+            if args.briefing:
+                from .briefing import save_tasking_pack
 
-            save_tasking_pack(hot, out / "tasking_pack", area=area, wards=where["wards"], **tasking)
+                save_tasking_pack(
+                    hot, out / "tasking_pack", area=area, wards=where["wards"], **tasking
+                )
 
     steps.run("Writing maps and layers", write)
+    for note in hot.attrs.get("hotspots", {}).get("warnings", []):
+        print(f"warning: {note}")
     print(
         "hot cells at 99 / 95 / 90 % confidence: "
         + " / ".join(str(int((hot["gi_bin"] == b).sum())) for b in (3, 2, 1))
     )
+    if len(places):
+        print(f"top {len(places)} places for tasking (incidents; kind):")
+        for _, row in places.iterrows():
+            print(f"  {row['number']:>2}. {row['place']}  ({row['incidents']}; {row['kind']})")
+    else:
+        print("no places for tasking: no significant hot spot and no busy cell")
     shown = ", ".join(
         str(_shown(args, out / f))
-        for f in ("hotspots.gpkg", "hotspot_map.html", "tasking_map.html")
+        for f in ("hotspots.gpkg", "tasking_list.csv", "hotspot_map.html", "tasking_map.html")
     )
     print(f"wrote {shown}")
 

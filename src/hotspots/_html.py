@@ -293,6 +293,15 @@ def add_page(
         if internal
         else ""
     )
+    # warnings a method kept with its result (too few incidents, ...) are shown as caveats
+    warned = [
+        str(w)
+        for _, layer in layers
+        if layer is not None
+        for w in get_provenance(layer).get("warnings", []) or []
+    ]
+    if warned:
+        caveat = " ".join([caveat, *warned] if caveat else warned)
     parts = [
         f'<div class="hs-box hs-title" id="hs-title"><h1>{esc(title)}</h1>'
         f'<div class="hs-sub">{sub}</div>{warning}'

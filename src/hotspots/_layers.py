@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._errors import DataError, HotspotsWarning
+from ._errors import DataError
 from ._html import display_frame, geojson_layer
 from ._mapstyle import (
     GI_COLOURS,
@@ -240,12 +240,12 @@ def crime_mix(row: Any, columns: list[str], suppress_below: int, top: int = 3) -
 
 def incidents_by_cell(
     top: Any, incidents: Any
-) -> tuple[dict[Any, dict[str, float]], dict[Any, str]]:
-    """Crime mix (``count_<type>``) and commonest police.uk ``location`` per top cell.
+) -> tuple[dict[Any, dict[str, float]], dict[Any, str], dict[Any, set[str]]]:
+    """Crime mix (``count_<type>``), commonest police.uk ``location`` and months per cell.
 
-    One spatial join serves both; each is empty when ``incidents`` lacks its column
-    (``crime_type``, ``location``), ties between locations are broken alphabetically so the table
-    does not change from run to run.
+    One spatial join serves all three; each is empty when ``incidents`` lacks its column
+    (``crime_type``, ``location``, ``month``), ties between locations are broken
+    alphabetically so the table does not change from run to run.
     """
     import geopandas as gpd
 
@@ -253,8 +253,8 @@ def incidents_by_cell(
 
     incidents = require_geodataframe(incidents, "incidents")
     require_same_crs(top, incidents, ("cells", "incidents"))
-    keep = [c for c in ("crime_type", "location") if c in incidents.columns]
-    if not keep:
+    keep = [c for c in ("crime_type", "location", "month") if c in incidents.columns]
+    if not set(keep) - {"month"}:
         raise DataError("incidents need a crime_type or location column for the tasking table.")
     joined = gpd.sjoin(
         incidents[[*keep, incidents.geometry.name]],
@@ -265,15 +265,19 @@ def incidents_by_cell(
     if "crime_type" in joined.columns:
         for (cell, crime), n in joined.groupby(["index_right", "crime_type"]).size().items():
             mix.setdefault(cell, {})[f"count_{crime}"] = float(n)
+    months: dict[Any, set[str]] = {}
+    if "month" in joined.columns:
+        stamp = joined["month"].astype(str).str.slice(0, 7)
+        months = {cell: set(m) for cell, m in stamp.groupby(joined["index_right"])}
     if "location" not in joined.columns:
-        return mix, {}
+        return mix, {}, months
     located = joined.loc[joined["location"].notna(), ["index_right", "location"]]
     located["location"] = located["location"].astype(str).str.strip()
     located = located.loc[located["location"] != ""]
     counts = located.groupby(["index_right", "location"]).size().reset_index(name="n")
     counts = counts.sort_values(["index_right", "n", "location"], ascending=[True, False, True])
     places = dict(counts.drop_duplicates("index_right").set_index("index_right")["location"])
-    return mix, places
+    return mix, places, months
 
 
 def place_text(
@@ -424,81 +428,64 @@ def tasking_places(
 ) -> tuple[Any, Any, pd.DataFrame, str]:
     """The numbered places of a tasking map and their table rows.
 
-    Returns the display frame of ``cells``, its rows for the top places (in rank order),
-    a table (same index) with ``rank``, ``place``, ``incidents``, ``crime_mix`` and
-    ``confidence`` as published text, and the ranking rule.
+    The places are :func:`hotspots.tasking_list`'s. Returns the display frame of
+    ``cells``; the places in rank order as a display frame indexed by each place's
+    busiest cell (where its number goes), whose geometry is the place's outline (the
+    union of its cells); a table (same index) with ``rank``, ``place``, ``incidents``,
+    ``crime_mix`` and ``confidence`` as published text; and the ranking rule.
     """
+    import geopandas as gpd
+
+    from .tasking import AREA, CONCENTRATION, tasking_list
+
     cells = require_geodataframe(cells, "cells")
-    if not isinstance(top_n, int | np.integer) or top_n < 1:
+    if not isinstance(top_n, int | np.integer) or isinstance(top_n, bool) or top_n < 1:
         raise DataError(f"top_n must be a positive integer, got {top_n!r}.")
     frame = display_frame(cells, "cells")
-    columns = set(frame.columns)
-    if "gi_bin" in columns and "gi_z" in columns:
-        bins = gi_bins(frame)
-        z = pd.to_numeric(frame["gi_z"], errors="coerce")
-        candidates = frame.loc[(bins > 0) & z.notna().to_numpy()].copy()
-        candidates["_key"] = z.loc[candidates.index]
-        rule = "Ranked by Gi* z-score among significant hot spots."
-    else:
-        require_columns(frame, ["count"], "cells")
-        candidates = frame.copy()
-        candidates["_key"] = pd.to_numeric(candidates["count"], errors="coerce")
-        candidates = candidates.loc[candidates["_key"] > 0]
-        rule = "Ranked by incident count (no Gi* results given)."
-    second = pd.to_numeric(candidates.get("count", 0), errors="coerce")
-    candidates["_key2"] = second
-    top = candidates.sort_values(["_key", "_key2"], ascending=False, kind="stable").head(top_n)
-    if len(top) < top_n:
-        import warnings
-
-        warnings.warn(
-            f"tasking: only {len(top)} hot spot(s) qualify for the top {top_n}.",
-            HotspotsWarning,
-            stacklevel=3,
-        )
-    projected = cells.crs is not None and not cells.crs.is_geographic
-    centres = cells.loc[top.index].geometry.representative_point() if len(top) else None
-    mix_cols = sorted(c for c in columns if c.startswith("count_"))
-    mix_lookup, places = (
-        incidents_by_cell(cells.loc[top.index], incidents)
-        if (incidents is not None and len(top))
-        else ({}, {})
+    require_columns(frame, ["count"], "cells")
+    tested = "gi_bin" in frame.columns
+    rule = (
+        "Significant hot cells (95 %+) that touch are merged into one area; areas and busy "
+        "cells outside them (concentrations) are ranked by incidents. Cells without "
+        "incidents are never numbered."
+        if tested
+        else "Ranked by incident count (no Gi* results given)."
     )
-
+    listing = tasking_list(cells, incidents, top=int(top_n))
+    index = pd.Index(listing["busiest_cell"].tolist(), name=cells.index.name)
+    top = display_frame(
+        gpd.GeoDataFrame(
+            {"number": listing["number"].to_numpy()},
+            geometry=listing.geometry.to_numpy(),
+            crs=listing.crs,
+            index=index,
+        ),
+        "tasking list",
+    )
     rows = []
-    for rank, (idx, row) in enumerate(top.iterrows(), start=1):
-        place = place_text(
-            row,
-            columns,
-            centres.loc[idx] if centres is not None else None,
-            projected,
-            places.get(idx),
-        )
-        if mix_cols:
-            mix = crime_mix(row, mix_cols, suppress_below)
-        else:
-            counts = mix_lookup.get(idx, {})
-            mix = crime_mix(pd.Series(counts), sorted(counts), suppress_below)
-        if "count" in columns and count_text(row["count"], suppress_below).startswith("<"):
+    for _, row in listing.iterrows():
+        counts = {f"count_{k}": float(v) for k, v in row["crime_mix"].items()}
+        count = count_text(row["incidents"], suppress_below)
+        mix = crime_mix(pd.Series(counts), sorted(counts), suppress_below)
+        if count.startswith("<"):
             mix = "not shown (few incidents)"
-        confidence = (
-            str(row["gi_label"])
-            if "gi_label" in columns and not is_missing(row["gi_label"])
-            else GI_LABELS[int(row["gi_bin"])]
-            if "gi_bin" in columns
-            else "not tested"
-        )
-        count = count_text(row["count"], suppress_below) if "count" in columns else "n/a"
+        if row["kind"] == AREA:
+            size = int(row["n_cells"])
+            confidence = f"{row['confidence']} (area of {size} cell{'s' if size > 1 else ''})"
+        elif row["kind"] == CONCENTRATION:
+            confidence = f"Concentration: a busy cell outside the hot areas ({row['confidence']})"
+        else:
+            confidence = "not tested"
         rows.append(
             {
-                "rank": rank,
-                "place": place,
+                "rank": int(row["number"]),
+                "place": str(row["place"]),
                 "incidents": count,
                 "crime_mix": mix or "–",
                 "confidence": confidence,
             }
         )
     table = pd.DataFrame(
-        rows, index=top.index, columns=["rank", "place", "incidents", "crime_mix", "confidence"]
+        rows, index=index, columns=["rank", "place", "incidents", "crime_mix", "confidence"]
     )
     return frame, top, table, rule

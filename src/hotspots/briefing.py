@@ -96,7 +96,8 @@ def save_tasking_pack(
     _, top, table, rule = tasking_places(
         cells, top_n=top_n, incidents=incidents, suppress_below=suppress_below
     )
-    shapes = cells.loc[top.index]
+    shapes = top.to_crs(cells.crs)  # place outlines
+    busiest = cells.loc[top.index].geometry  # where each number goes
     fig = Figure(figsize=_A4_LANDSCAPE_IN)
     ax = fig.add_axes((0.07, 0.2, 0.5, 0.68))
     ax.set_aspect("equal")
@@ -118,7 +119,7 @@ def save_tasking_pack(
             sig.plot(ax=ax, color=colours, edgecolor="#666666", linewidth=0.3, alpha=0.8)
     if len(shapes):
         shapes.boundary.plot(ax=ax, color="#000000", linewidth=1.4)
-        for point, rank in zip(shapes.representative_point(), table["rank"], strict=True):
+        for point, rank in zip(busiest.representative_point(), table["rank"], strict=True):
             ax.annotate(
                 str(rank),
                 (point.x, point.y),

@@ -41,6 +41,11 @@ __all__ = [
 ]
 
 _NEIGHBOURS = ("distance", "knn", "queen", "rook")
+_INFERENCE = ("permutation", "analytic")
+#: Fewest cells for a meaningful Gi* test (ArcGIS's Hot Spot Analysis minimum).
+MIN_CELLS = 30
+#: Fewest incidents (whole-number counts) for a meaningful Gi* test; see the guide.
+MIN_INCIDENTS = 30
 NO_NEIGHBOURS = "No neighbours"
 NO_VARIATION = "No variation"
 
@@ -160,6 +165,7 @@ def gi_star(
     distance: float | None = None,
     k: int | None = None,
     permutations: int = 999,
+    inference: str = "permutation",
     fdr: bool = True,
     alpha: float = 0.05,
     seed: int | None = 0,
@@ -177,7 +183,20 @@ def gi_star(
     neighbours, distance, k
         Binary weights, see :func:`build_weights`. Each cell is its own neighbour (Gi*).
     permutations : int, default 999
-        Conditional permutations for ``gi_p_sim`` (0 to skip); a whole number.
+        Random conditional permutations, used when the permutation distribution cannot
+        be counted exactly (values that are not whole numbers). 0 skips permutation
+        inference: the bins then use the analytic p-value.
+    inference : {"permutation", "analytic"}, default "permutation"
+        Which p-value the bins (and ``gi_hot``/``gi_cold``) use. ``"permutation"``: the
+        two-sided permutation p-value ``gi_p_perm``. For counts (whole numbers) with
+        binary weights it is counted exactly: the distribution of the window sum (the
+        cell and its neighbours) when all counts are permuted across cells, the null
+        Getis and Ord derive the z-score under. Otherwise it is twice ``gi_p_sim``,
+        estimated from ``permutations`` random conditional permutations.
+        ``"analytic"``: the normal-approximation p-value ``gi_p``, which is what
+        ArcGIS's Hot Spot Analysis reports; it is only safe when counts are large (see
+        the guide: on monthly crime counts of a few per cell it finds hot spots in maps
+        with no pattern at all).
     fdr : bool, default True
         Benjamini-Hochberg correction of the bins at each confidence level (ArcGIS's
         "Apply False Discovery Rate (FDR) Correction").
@@ -193,14 +212,22 @@ def gi_star(
     geopandas.GeoDataFrame
         A copy of ``cells`` with ``gi_z``, ``gi_p`` (analytic, two-sided), ``gi_p_sim``
         (permutation pseudo p-value, one-tailed in the observed direction as esda's),
-        ``gi_bin`` (-3..3), ``gi_label``, ``gi_hot``, ``gi_cold`` and ``n_neighbours``.
-        Bins use ``gi_p``, as ArcGIS does.
+        ``gi_p_perm`` (two-sided permutation p-value, see ``inference``), ``gi_bin``
+        (-3..3), ``gi_label``, ``gi_hot``, ``gi_cold`` and ``n_neighbours``.
+        ``attrs["hotspots"]["parameters"]["inference"]`` says which p-value the bins use
+        (``"exact permutation"``, ``"exact conditional permutation"``, ``"sampled
+        permutation"`` or ``"analytic"``); any
+        warning about the data is kept in ``attrs["hotspots"]["warnings"]`` and shown on
+        maps.
 
     Warns
     -----
     HotspotsWarning
-        For cells with no neighbours (NaN, bin 0, label "No neighbours") and when all
-        values are equal (NaN, bin 0, label "No variation").
+        For cells with no neighbours (NaN, bin 0, label "No neighbours"), when all
+        values are equal (NaN, bin 0, label "No variation"), when there are fewer than
+        30 cells or (for counts) fewer than 30 incidents, too few for a meaningful test,
+        and when sampled permutations are too few for any cell to pass the FDR
+        threshold.
 
     Examples
     --------
@@ -209,34 +236,57 @@ def gi_star(
     >>> pts = [(10, 10), (20, 10), (40, 10), (15, 20), (30, 20), (30, 30)]
     >>> cells = gpd.GeoDataFrame({"v": [2, 3, 3.2, 5, 8, 7]},
     ...                          geometry=[Point(p) for p in pts], crs=27700)
-    >>> out = gi_star(cells, "v", distance=15, permutations=0, fdr=False)
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore")  # six cells: too few for a real analysis
+    ...     out = gi_star(cells, "v", distance=15, permutations=0, fdr=False)
     >>> out["gi_z"].round(3).tolist()
     [-1.397, -0.289, 0.651, -0.289, 1.235, 2.024]
     >>> out["gi_bin"].tolist()
     [0, 0, 0, 0, 0, 2]
     """
+    if inference not in _INFERENCE:
+        raise DataError(f"inference must be one of {_INFERENCE}, got {inference!r}.")
     cells, y = _prepare(cells, column)
     _check_gi_input(cells, column, y, permutations)
     W, info = build_weights(cells, neighbours=neighbours, distance=distance, k=k)
+    notes = _guard_sizes(y, column)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", HotspotsWarning)
         res = gi_star_arrays(y, W, permutations=permutations, seed=seed)
     no_var = any(issubclass(c.category, HotspotsWarning) for c in caught)
     if no_var:
-        warnings.warn(
+        notes.append(
             f"Column {column!r} has the same value ({y[0]:g}) in every cell: there are no hot "
-            "or cold spots to find; gi_z is NaN and every gi_bin is 0.",
-            HotspotsWarning,
-            stacklevel=2,
+            "or cold spots to find; gi_z is NaN and every gi_bin is 0."
         )
     else:
         _warn_islands(cells, res.n_neighbours)
-    bins = gi_bins(res.z, res.p, fdr=fdr)
-    sig = fdr_significant(res.p, alpha) if fdr else (res.p <= alpha)
+    used = {
+        "exact": "exact permutation",
+        "exact conditional": "exact conditional permutation",
+        "sampled": "sampled permutation",
+    }.get(res.inference, "analytic")
+    if inference == "analytic":
+        used = "analytic"
+    p_bins = res.p if used == "analytic" else res.p_perm
+    if used == "sampled permutation" and fdr:
+        floor = 2.0 / (permutations + 1)
+        if floor > 0.05 / max(1, int(np.isfinite(p_bins).sum())):
+            notes.append(
+                f"Sampled permutation p-values ({permutations} permutations) cannot go below "
+                f"{floor:.2g}; after the FDR correction over {len(y)} cells a small hot spot "
+                "cannot reach 95 %. Use more permutations, or whole-number counts (which are "
+                "tested exactly)."
+            )
+    for note in notes:
+        warnings.warn(note, HotspotsWarning, stacklevel=2)
+    bins = gi_bins(res.z, p_bins, fdr=fdr)
+    sig = fdr_significant(p_bins, alpha) if fdr else (p_bins <= alpha)
     out = cells.copy()
     out["gi_z"] = res.z
     out["gi_p"] = res.p
     out["gi_p_sim"] = res.p_sim
+    out["gi_p_perm"] = res.p_perm
     out["gi_bin"] = bins
     labels = np.array([BIN_LABELS[int(b)] for b in bins], dtype=object)
     labels[res.n_neighbours == 0] = NO_NEIGHBOURS
@@ -250,12 +300,34 @@ def gi_star(
         "column": column,
         **info,
         "permutations": permutations,
+        "inference": used,
         "fdr": fdr,
         "alpha": alpha,
         "weights": "binary, self included (Gi*)",
     }
-    _provenance.record(out, method="Getis-Ord Gi*", parameters=params, seed=seed, inherit=cells)
+    extra = {"warnings": notes} if notes else {}
+    _provenance.record(
+        out, method="Getis-Ord Gi*", parameters=params, seed=seed, inherit=cells, **extra
+    )
     return out
+
+
+def _guard_sizes(y: np.ndarray, column: str) -> list[str]:
+    """Warnings for analyses too small to mean much (ArcGIS asks for 30 features)."""
+    notes = []
+    if y.size < MIN_CELLS:
+        notes.append(
+            f"Only {y.size} cells: Gi* needs at least {MIN_CELLS} (as ArcGIS's Hot Spot "
+            "Analysis) for a meaningful test; treat any hot spot as anecdotal."
+        )
+    total = float(y.sum())
+    if np.all(y >= 0) and np.array_equal(y, np.round(y)) and 0 < total < MIN_INCIDENTS:
+        notes.append(
+            f"Only {total:.0f} incidents in column {column!r}: at least {MIN_INCIDENTS} are "
+            "needed for a meaningful hot spot test; with fewer, list the places with "
+            "incidents instead of mapping hot spots."
+        )
+    return notes
 
 
 def local_moran(

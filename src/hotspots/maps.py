@@ -216,25 +216,27 @@ def tasking_map(
     wards: Any = None,
     internal: bool = False,
 ) -> Any:
-    """A printable tasking map: the top ``top_n`` hot spots, numbered, with a table beside.
+    """A printable tasking map: the top ``top_n`` places, numbered, with a table beside.
 
-    Cells are ranked by ``gi_z`` among significant hot cells (``gi_bin > 0``) when Gi*
-    columns are present, otherwise by ``count``. The table lists rank, place (the
-    ``place`` column, else the commonest police.uk ``location`` of the ``incidents`` in
-    the cell, the Ordnance Survey grid reference and the cell id), incidents
-    (suppressed under ``suppress_below``), crime mix (from ``count_<type>`` columns, or
-    from ``incidents`` counted per cell) and confidence. Printing lays out map and table
-    on one A4 landscape page.
+    The places come from :func:`hotspots.tasking_list`: adjacent significant hot cells
+    (95 %+) merged into areas, and busy cells outside them labelled as concentrations,
+    ranked by incidents; a cell without incidents is never numbered. Without Gi* columns
+    the busiest cells are listed. The table lists rank, place (the ``place`` column, else
+    the commonest police.uk ``location`` of the ``incidents`` in the place's busiest
+    cells, the Ordnance Survey grid reference and the cell id), incidents (suppressed
+    under ``suppress_below``), crime mix (from ``incidents``, or ``count_<type>``
+    columns) and confidence. Printing lays out map and table on one A4 landscape page.
 
     Parameters
     ----------
     cells : GeoDataFrame
-        Cells with ``count`` and/or Gi* columns.
+        Cells with ``count`` and, ideally, Gi* columns (from :func:`hotspots.gi_star`),
+        in a projected CRS.
     top_n : int, default 10
-        How many hot spots to number.
+        How many places to number.
     incidents : GeoDataFrame, optional
-        Incident points (same CRS as ``cells``) used for the crime mix and, through their
-        ``location`` ("On or near ..."), the place names; never drawn.
+        Incident points (same CRS as ``cells``) used for the crime mix, the months and,
+        through their ``location`` ("On or near ..."), the place names; never drawn.
     title, path, suppress_below, tiles, offline, area, wards, internal
         As in :func:`hotspot_map`.
 
@@ -264,7 +266,7 @@ def tasking_map(
     columns = set(frame.columns)
     # open on the numbered hot spots (a reader tasks from these), not the whole area
     m = new_map(
-        [frame.loc[top.index] if len(top) else frame],
+        [top if len(top) else frame],
         tiles=tiles,
         width="62%",
         offline=offline,
@@ -277,7 +279,7 @@ def tasking_map(
         hot = frame.loc[all_bins != 0]
         if len(hot):
             gi_layer(hot, suppress_below, "Significant hot and cold spots").add_to(m)
-    numbers = folium.FeatureGroup(name=f"Top {len(top)} hot spots (numbered)")
+    numbers = folium.FeatureGroup(name=f"Top {len(top)} places (numbered)")
     rows_html = []
     for (_, row), entry in zip(top.iterrows(), table.itertuples(), strict=True):
         rank, place = entry.rank, entry.place
@@ -289,7 +291,8 @@ def tasking_map(
             row.geometry.__geo_interface__,
             style_function=lambda f: {"color": "#000000", "weight": 2.5, "fillOpacity": 0},
         ).add_to(numbers)
-        point = row.geometry.representative_point()
+        # the number goes on the place's busiest cell
+        point = frame.loc[row.name].geometry.representative_point()
         folium.Marker(
             [point.y, point.x],
             icon=folium.DivIcon(
