@@ -261,6 +261,7 @@ def test_earlier_outputs_are_kept_unless_overwrite(
         "hotspots.gpkg",
         "hotspots.parquet",
         "reach.gpkg",
+        "tasking_list.csv",
         "tasking_map.html",
     ]
     assert [p.name for p in tmp_path.iterdir()] == ["job"]  # no working folder left
