@@ -84,6 +84,173 @@ def test_directed_graph_follows_one_way():
     assert not back["reachable"].iloc[0] and np.isinf(back["minutes"].iloc[0])
 
 
+# ----------------------------------------------------------------- direction, by hand
+_MODE_KPH = {"walk": 4.8, "bike": 15.0, "drive": 30.0}
+
+
+def _one_way_triangle(mode: str) -> nx.MultiDiGraph:
+    """0 (0, 0) -> 1 (100, 0) -> 2 (200, 0) one-way (both ways when walking); 2 <-> 3
+    (100, 100) <-> 0 two-way. Times at the mode's speed."""
+    mps = _MODE_KPH[mode] / 3.6
+    pts = {0: (0.0, 0.0), 1: (100.0, 0.0), 2: (200.0, 0.0), 3: (100.0, 100.0)}
+    G = nx.MultiDiGraph(crs="EPSG:27700", mode=mode, speed_kph=_MODE_KPH[mode])
+    for n, (x, y) in pts.items():
+        G.add_node(n, x=x, y=y)
+    pairs = [(0, 1), (1, 2), (2, 3), (3, 2), (3, 0), (0, 3)]
+    if mode == "walk":
+        pairs += [(1, 0), (2, 1)]
+    for u, v in pairs:
+        line = LineString([pts[u], pts[v]])
+        G.add_edge(u, v, length=line.length, travel_time=line.length / mps, geometry=line)
+    return G
+
+
+@pytest.mark.parametrize("mode", ["walk", "bike", "drive"])
+def test_direction_on_a_hand_built_directed_graph(mode):
+    G = _one_way_triangle(mode)
+    mps = _MODE_KPH[mode] / 3.6
+    svc = _pts([(150, 0)])  # on the one-way street 1 -> 2
+    tgt = _pts([(50, 20)])  # 20 m off the one-way street 0 -> 1, halfway along
+    access = (20 / WALK) / 60  # walked in every mode
+    to = travel_times(G, svc, tgt)  # default: from the place to the service
+    back = travel_times(G, svc, tgt, direction="from_service")
+    # to the service: 50 m on to node 1, 50 m on to the service
+    assert to["minutes"].iloc[0] == pytest.approx(100 / mps / 60 + access, abs=1e-9)
+    if mode == "walk":  # both ways open: the same 100 m back
+        assert back["minutes"].iloc[0] == pytest.approx(100 / mps / 60 + access, abs=1e-9)
+    else:  # from the service: on to 2, round by 3 to 0 (2 x 141.42 m), 50 m to the place
+        detour = 50 + 2 * np.hypot(100, 100) + 50
+        assert back["minutes"].iloc[0] == pytest.approx(detour / mps / 60 + access, abs=1e-9)
+    assert to.attrs["hotspots"]["parameters"]["direction"] == "to_service"
+    assert back.attrs["hotspots"]["parameters"]["direction"] == "from_service"
+    cov = coverage(tgt, svc, G=G, minutes=float(to["minutes"].iloc[0]) + 1e-6)
+    cov_back = coverage(
+        tgt, svc, G=G, minutes=float(to["minutes"].iloc[0]) + 1e-6, direction="from_service"
+    )
+    assert cov.share == 1.0 and cov_back.share == (1.0 if mode == "walk" else 0.0)
+
+
+def test_point_on_one_way_street_has_a_finite_time_both_ways():
+    # a place on a one-way street can always leave it at its downstream end
+    G = _one_way_triangle("drive")
+    svc = _pts([(100, 100)])  # node 3
+    tgt = _pts([(150, 0)])  # on 1 -> 2: 50 m to node 2, then 141.42 m to node 3
+    mps = 30 / 3.6
+    out = travel_times(G, svc, tgt)
+    assert out["minutes"].iloc[0] == pytest.approx((50 + np.hypot(100, 100)) / mps / 60)
+    # from node 3: to 0 (141.42 m), 0 -> 1 (100 m), 50 m along 1 -> 2
+    back = travel_times(G, svc, tgt, direction="from_service")
+    assert back["minutes"].iloc[0] == pytest.approx((np.hypot(100, 100) + 150) / mps / 60)
+
+
+def _one_way_line() -> nx.MultiDiGraph:
+    """One straight one-way street 0 (0, 0) -> 1 (1000, 0) -> 2 (2000, 0) at 10 m/s."""
+    G = nx.MultiDiGraph(crs="EPSG:27700", mode="drive")
+    for n in range(3):
+        G.add_node(n, x=1000.0 * n, y=0.0)
+    for u in range(2):
+        G.add_edge(u, u + 1, length=1000.0, travel_time=100.0)
+    return G
+
+
+@pytest.mark.parametrize("method", ["raster", "vector"])
+def test_isochrone_pieces_face_the_direction(method):
+    G = _one_way_line()
+    svc = _pts([(1000, 0)])
+    kw = {"minutes": [0.5], "buffer_m": 20.0, "method": method}  # 30 s = 300 m
+    to = isochrones(G, svc, **kw).geometry.iloc[0]
+    back = isochrones(G, svc, direction="from_service", **kw).geometry.iloc[0]
+    # to the service: the 300 m upstream of it; from it: the 300 m downstream
+    for inside, outside, poly in ((750, 1250, to), (1250, 750, back)):
+        assert poly.contains(Point(inside, 5)) and not poly.contains(Point(outside, 5))
+    assert to.bounds[0] == pytest.approx(700 - 20 * (method == "vector"), abs=3)
+    assert back.bounds[2] == pytest.approx(1300 + 20 * (method == "vector"), abs=3)
+    iso = isochrones(G, svc, direction="from_service", **kw)
+    assert iso.attrs["hotspots"]["parameters"]["direction"] == "from_service"
+
+
+def test_direction_is_checked():
+    G = _one_way_line()
+    with pytest.raises(DataError, match="direction must be 'to_service'"):
+        travel_times(G, _pts([(0, 0)]), _pts([(10, 0)]), direction="to")
+    with pytest.raises(DataError, match="direction must be"):
+        isochrones(G, _pts([(0, 0)]), direction="outbound")
+
+
+# ----------------------------------------------------------------- every street kept
+def _two_nodes_two_streets() -> nx.MultiDiGraph:
+    """Nodes 0 (0, 0) and 1 (200, 0) joined by a straight street and by a bent one
+    over (100, 100): parallel edges, both two-way."""
+    G = nx.MultiDiGraph(crs="EPSG:27700", mode="walk", speed_kph=4.8)
+    G.add_node(0, x=0.0, y=0.0)
+    G.add_node(1, x=200.0, y=0.0)
+    for line in (LineString([(0, 0), (200, 0)]), LineString([(0, 0), (100, 100), (200, 0)])):
+        for u, v, geom in ((0, 1, line), (1, 0, line.reverse())):
+            G.add_edge(u, v, length=line.length, travel_time=line.length / WALK, geometry=geom)
+    return G
+
+
+def test_point_on_a_parallel_edge_gets_its_true_time():
+    G = _two_nodes_two_streets()
+    svc = _pts([(0, 0)])
+    # 5 m above the bent street's apex: 141.42 m along it to node 0, + 5 m walked
+    out = travel_times(G, svc, _pts([(100, 105)]))
+    assert out["snap_m"].iloc[0] == pytest.approx(5.0)
+    assert out["minutes"].iloc[0] == pytest.approx((np.hypot(100, 100) + 5) / WALK / 60)
+    iso = isochrones(G, svc, minutes=[(np.hypot(100, 100) + 10) / WALK / 60], buffer_m=10)
+    assert iso.geometry.iloc[0].contains(Point(100, 105))
+
+
+def _loop_street() -> nx.MultiDiGraph:
+    """Street 0 (0, 0) - 1 (100, 0) and a loop street from 1 round the square
+    (100, 0) (100, 100) (200, 100) (200, 0), 400 m, two-way (a self-loop each way)."""
+    G = nx.MultiDiGraph(crs="EPSG:27700", mode="walk", speed_kph=4.8)
+    G.add_node(0, x=0.0, y=0.0)
+    G.add_node(1, x=100.0, y=0.0)
+    street = LineString([(0, 0), (100, 0)])
+    G.add_edge(0, 1, length=100.0, travel_time=100 / WALK, geometry=street)
+    G.add_edge(1, 0, length=100.0, travel_time=100 / WALK, geometry=street.reverse())
+    ring = LineString([(100, 0), (100, 100), (200, 100), (200, 0), (100, 0)])
+    G.add_edge(1, 1, length=400.0, travel_time=400 / WALK, geometry=ring)
+    G.add_edge(1, 1, length=400.0, travel_time=400 / WALK, geometry=ring.reverse())
+    return G
+
+
+def test_points_on_a_loop_street_get_their_true_times():
+    G = _loop_street()
+    svc = _pts([(0, 0)])
+    # right side of the loop: 150 m round from node 1 one way (250 m the other), + 100 m
+    # top side 5 m off: 150 m round one way (250 m the other), + 100 m, + 5 m walked
+    out = travel_times(G, svc, _pts([(200, 50), (150, 95)]))
+    np.testing.assert_allclose(out["snap_m"], [0.0, 5.0], atol=1e-9)
+    expected = np.array([100 + 150, 100 + 150 + 5]) / WALK / 60
+    np.testing.assert_allclose(out["minutes"], expected, atol=1e-9)
+    iso = isochrones(G, svc, minutes=[260 / WALK / 60], buffer_m=10).geometry.iloc[0]
+    assert iso.contains(Point(200, 50)) and iso.contains(Point(150, 95))
+
+
+def test_one_way_loop_street_is_followed_one_way():
+    G = _loop_street()
+    G.remove_edge(1, 1, key=1)  # one way only now: (100, 0) -> (100, 100) -> ...
+    svc = _pts([(0, 0)])
+    # (195, 100) on the top side: on round the loop 105 + 100 = 205 m back to node 1
+    out = travel_times(G, svc, _pts([(195, 100)]))
+    assert out["minutes"].iloc[0] == pytest.approx((205 + 100) / WALK / 60)
+    back = travel_times(G, svc, _pts([(195, 100)]), direction="from_service")
+    assert back["minutes"].iloc[0] == pytest.approx((100 + 195) / WALK / 60)
+
+
+def test_cache_follows_weights_edited_in_place():
+    G = _one_way_line()
+    svc, tgt = _pts([(2000, 0)]), _pts([(0, 0)])
+    assert travel_times(G, svc, tgt)["minutes"].iloc[0] == pytest.approx(200 / 60)
+    G.edges[0, 1, 0]["travel_time"] = 400.0
+    assert travel_times(G, svc, tgt)["minutes"].iloc[0] == pytest.approx(500 / 60)
+    G.edges[0, 1, 0]["length"] = 500.0  # with speed_kph the lengths count
+    out = travel_times(G, svc, tgt, speed_kph=36.0)
+    assert out["minutes"].iloc[0] == pytest.approx(150 / 60)
+
+
 # ----------------------------------------------------------------- against networkx
 def _check_vs_networkx(G, svc_nodes, tgt_nodes):
     xy = lambda ns: [(G.nodes[n]["x"], G.nodes[n]["y"]) for n in ns]  # noqa: E731
