@@ -640,3 +640,109 @@ def test_speed_override_and_nan_services(river_grid):
         coverage(_pts([(0, 0)]), bad, G=river_grid)
     with pytest.raises(CRSError):
         coverage(_pts([(0, 0)]).to_crs(4326), _pts([(0, 0)]))
+
+
+# ----------------------------------------------------------------- the command line
+@pytest.fixture
+def reach_files(tmp_path, data_dir):
+    from hotspots.provision import example_provision
+
+    services = example_provision("Medway", seed=0)
+    csv = tmp_path / "provision.csv"
+    services.drop(columns="geometry").assign(
+        easting=services.geometry.x, northing=services.geometry.y
+    ).to_csv(csv, index=False)
+    x0, y0, x1, y1 = services.total_bounds
+    rng = np.random.default_rng(1)
+    cells = gpd.GeoDataFrame(
+        geometry=shapely.points(rng.uniform(x0, x1, 40), rng.uniform(y0, y1, 40)), crs=27700
+    )
+    gpkg = tmp_path / "cells.gpkg"
+    cells.to_file(gpkg)
+    return csv, gpkg, services, cells
+
+
+def _reach_cli(capsys, csv, gpkg, out, *extra):
+    from hotspots.cli import main
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        code = main(
+            [
+                *("--quiet", "reach", "--services", str(csv), "--targets", str(gpkg)),
+                *("--out", str(out), *extra),
+            ]
+        )
+    return code, capsys.readouterr()
+
+
+def test_cli_straight_line_fallback_moves_at_the_mode_speed(reach_files, tmp_path, capsys):
+    csv, gpkg, services, cells = reach_files
+    minutes = {}
+    for mode in ("walk", "drive"):
+        code, _ = _reach_cli(capsys, csv, gpkg, tmp_path / mode, "--mode", mode)
+        assert code == 0
+        table = gpd.read_file(tmp_path / mode / "reach.gpkg", layer="travel_times")
+        minutes[mode] = table["minutes"].to_numpy()
+    # straight line to the nearest service x 1.3 at 4.8 km/h walking, 30 km/h driving
+    d = np.array([services.distance(p).min() for p in cells.geometry])
+    np.testing.assert_allclose(minutes["walk"], d * 1.3 / (4.8 / 3.6) / 60, rtol=1e-9)
+    np.testing.assert_allclose(minutes["drive"], d * 1.3 / (30 / 3.6) / 60, rtol=1e-9)
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (("--minutes", "0"), "--minutes must be a positive number"),
+        (("--minutes", "-5"), "--minutes must be a positive number"),
+        (("--minutes", "nan"), "--minutes must be a positive number"),
+        (("--network", "nowhere.graphml"), "--network nowhere.graphml: no such file"),
+        (("--service-type", "no_such_type"), "no service in .* has --service-type"),
+    ],
+)
+def test_cli_reach_mistakes_are_one_line_errors(reach_files, tmp_path, capsys, extra, message):
+    import re
+
+    csv, gpkg, *_ = reach_files
+    out = tmp_path / "out"
+    code, printed = _reach_cli(capsys, csv, gpkg, out, *extra)
+    assert code == 2
+    lines = printed.err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("hotspots: error: ")
+    assert re.search(message, lines[0])
+    assert not out.exists()  # nothing written
+
+
+def test_cli_reach_missing_targets_file(reach_files, tmp_path, capsys):
+    csv, *_ = reach_files
+    code, printed = _reach_cli(capsys, csv, tmp_path / "none.gpkg", tmp_path / "out")
+    assert code == 2 and "--targets" in printed.err and len(printed.err.strip().splitlines()) == 1
+
+
+def test_bad_graph_and_options_are_package_errors():
+    svc, tgt = _pts([(0, 0)]), _pts([(10, 0)])
+    with pytest.raises(DataError, match="G must be a street graph"):
+        travel_times("network.graphml", svc, tgt)
+    G = _one_way_line()
+    G.graph["crs"] = "not a crs"
+    with pytest.raises(CRSError, match="is not a CRS"):
+        travel_times(G, svc, tgt)
+    G = _one_way_line()
+    for kwargs, name in [
+        ({"max_minutes": 0}, "max_minutes"),
+        ({"max_minutes": "ten"}, "max_minutes"),
+        ({"speed_kph": -1}, "speed_kph"),
+        ({"max_snap_m": float("nan")}, "max_snap_m"),
+    ]:
+        with pytest.raises(DataError, match=name):
+            travel_times(G, svc, tgt, **kwargs)
+    for kwargs, name in [
+        ({"minutes": []}, "minutes"),
+        ({"minutes": [5, "x"]}, "minutes"),
+        ({"buffer_m": 0}, "buffer_m"),
+        ({"cell_m": -2}, "cell_m"),
+    ]:
+        with pytest.raises(DataError, match=name):
+            isochrones(G, svc, **kwargs)
+    with pytest.raises(DataError, match="minutes"):
+        coverage(tgt, svc, G=G, minutes=float("inf"))

@@ -300,9 +300,11 @@ def _read_cells(path: Path) -> Any:
 
 def _network(path: Path | None, mode: str) -> Any:
     if path is None:
+        from ._routing import DEFAULT_SPEED_KPH
+
         warnings.warn(
             "no --network given: travel times are straight-line distance x 1.3 at the "
-            "mode's speed, not street-network times.",
+            f"{mode} speed ({DEFAULT_SPEED_KPH[mode]:g} km/h), not street-network times.",
             HotspotsWarning,
             stacklevel=2,
         )
@@ -312,18 +314,46 @@ def _network(path: Path | None, mode: str) -> Any:
     return load_network(path, mode=mode)
 
 
+def _check_reach_args(args: Any) -> float:
+    """Check every ``reach`` argument before anything is read or written; the minutes."""
+    import math
+
+    minutes = float(args.minutes)
+    if not (math.isfinite(minutes) and minutes > 0):
+        raise DataError(f"--minutes must be a positive number of minutes, got {args.minutes:g}.")
+    for flag, path in (("--services", args.services), ("--targets", args.targets)):
+        if not Path(path).is_file():
+            raise DataError(f"{flag} {path}: no such file.")
+    if args.network is not None and not Path(args.network).is_file():
+        raise DataError(
+            f"--network {args.network}: no such file. Give a GraphML, .osm or .osm.pbf "
+            "file, or leave --network out for straight-line estimates."
+        )
+    if Path(args.out).exists() and not Path(args.out).is_dir():
+        raise DataError(f"--out {args.out} is a file; give a folder for the outputs.")
+    return minutes
+
+
 def run_reach(args: Any, steps_cls: Any) -> None:
     """Minutes from each target to the nearest service, isochrones and gaps."""
     from . import maps
+    from ._routing import DEFAULT_SPEED_KPH, check_direction
     from .provision import read_provision
     from .reach import coverage, isochrones
 
+    minutes = _check_reach_args(args)
+    direction = check_direction(getattr(args, "direction", "to_service"))
     out: Path = args.out
-    out.mkdir(parents=True, exist_ok=True)
     steps = steps_cls(4, quiet=args.quiet)
     services = steps.run("Reading provision", lambda: read_provision(args.services))
     if args.service_types:
+        known = sorted(set(services["service_type"].astype(str)))
         services = services[services["service_type"].isin(args.service_types)]
+        if len(services) == 0:
+            raise DataError(
+                f"no service in {args.services} has --service-type {args.service_types}; "
+                f"the file has {known}."
+            )
     targets = _read_cells(args.targets).to_crs(services.crs)
     if "gi_bin" in targets.columns and not args.all_targets:
         targets = targets[targets["gi_bin"] >= 2]  # hot cells at 95 %+ from `hotspots hotspots`
@@ -333,15 +363,22 @@ def run_reach(args: Any, steps_cls: Any) -> None:
                 "pass --all-targets to measure every cell."
             )
     G = steps.run("Loading the street network", lambda: _network(args.network, args.mode))
+    # without a network the straight-line estimate moves at the mode's speed
+    speed = DEFAULT_SPEED_KPH[args.mode] if G is None else None
     cover = steps.run(
-        "Travel times", lambda: coverage(targets, services, G=G, minutes=args.minutes)
+        "Travel times",
+        lambda: coverage(
+            targets, services, G=G, minutes=minutes, speed_kph=speed, direction=direction
+        ),
     )
     times = cover.table
     rings = None
     if G is not None:
+        levels = [m for m in (5.0, 10.0) if m < minutes] + [minutes]
         rings = steps.run(
-            "Isochrones", lambda: isochrones(G, services, minutes=(5, 10, args.minutes))
+            "Isochrones", lambda: isochrones(G, services, minutes=levels, direction=direction)
         )
+    out.mkdir(parents=True, exist_ok=True)
     gpkg = out / "reach.gpkg"
     gpkg.unlink(missing_ok=True)
     _write_layer(times, gpkg, "travel_times")
@@ -350,11 +387,13 @@ def run_reach(args: Any, steps_cls: Any) -> None:
         targets=times,
         services=services,
         gaps=cover.uncovered,
-        minutes=args.minutes,
+        minutes=minutes,
         path=out / "reach_map.html",
     )
+    way = "to the nearest service" if direction == "to_service" else "from the nearest service"
     print(
-        f"{cover.share:.0%} of targets within {args.minutes:g} minutes ({cover.method}); {len(cover.uncovered)} uncovered"
+        f"{cover.share:.0%} of targets within {minutes:g} minutes {way} by {args.mode} "
+        f"({cover.method}); {len(cover.uncovered)} uncovered"
     )
     print(f"wrote {gpkg}, {out / 'reach_map.html'}")
 

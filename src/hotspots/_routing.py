@@ -103,14 +103,23 @@ _CACHE: weakref.WeakKeyDictionary[Any, tuple[Any, np.ndarray, GraphArrays]] = (
 def graph_crs(G: Any) -> Any:
     """Return the projected pyproj CRS of ``G`` or raise CRSError."""
     from pyproj import CRS
+    from pyproj.exceptions import CRSError as ProjCRSError
 
+    if not (hasattr(G, "graph") and hasattr(G, "edges") and hasattr(G, "nodes")):
+        raise DataError(
+            f"G must be a street graph (networkx.MultiDiGraph, e.g. from "
+            f"hotspots.network.load_network), got {type(G).__name__}."
+        )
     value = G.graph.get("crs")
     if value is None:
         raise CRSError(
             "The street graph has no G.graph['crs']. Load it with hotspots.network.load_network "
             "or project it with osmnx.project_graph(G, to_crs='EPSG:27700')."
         )
-    crs = CRS.from_user_input(value)
+    try:
+        crs = CRS.from_user_input(value)
+    except ProjCRSError as exc:
+        raise CRSError(f"The street graph's G.graph['crs'] = {value!r} is not a CRS.") from exc
     if crs.is_geographic:
         raise CRSError(
             f"The street graph is in a geographic CRS ({crs.to_string()}), in degrees, but "
