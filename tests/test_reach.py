@@ -297,10 +297,32 @@ def helsinki() -> nx.MultiDiGraph:
 @pytest.mark.slow
 def test_matches_networkx_on_real_osm(helsinki):
     G = helsinki
-    ns = list(G.nodes)
+    # places at nodes on the ground (a node only in tunnels is reached from the ground)
+    ground = {
+        n for u, v, d in G.edges(data=True) if d.get("tunnel") in (None, "no") for n in (u, v)
+    }
+    ns = [n for n in G.nodes if n in ground]
+    assert len(ns) < len(G)  # the clip has tunnels
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", HotspotsWarning)  # small clip: islands
         _check_vs_networkx(G, ns[::60], ns)
+
+
+def test_places_above_a_tunnel_are_reached_from_the_ground():
+    # a tunnel 0 -> 1 straight under the street 2 - 3 (no junction between them)
+    G = nx.MultiDiGraph(crs="EPSG:27700", mode="walk")
+    pts = {0: (0.0, 0.0), 1: (400.0, 0.0), 2: (0.0, 1.0), 3: (400.0, 1.0), 4: (-50.0, 0.5)}
+    for n, (x, y) in pts.items():
+        G.add_node(n, x=x, y=y)
+    for a, b, extra in [(0, 1, {"tunnel": "yes"}), (2, 3, {}), (4, 0, {}), (4, 2, {})]:
+        length = float(np.hypot(pts[a][0] - pts[b][0], pts[a][1] - pts[b][1]))
+        for u, v in ((a, b), (b, a)):
+            G.add_edge(u, v, length=length, travel_time=length / WALK, **extra)
+    svc = _pts([(400, 1)])  # node 3, on the ground
+    # just above the tunnel, 0.4 m from it and 0.6 m from the street: on the street
+    out = travel_times(G, svc, _pts([(200, 0.4)]))
+    assert out["snap_m"].iloc[0] == pytest.approx(0.6)
+    assert out["minutes"].iloc[0] == pytest.approx((200 + 0.6) / WALK / 60)
 
 
 # ----------------------------------------------------------------- river, straight line

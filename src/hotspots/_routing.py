@@ -22,7 +22,9 @@ the graph itself. Both are exact on a directed graph; internally ``"from_service
 ``"to_service"`` on the reversed graph (the two directions of every street swapped).
 
 Access legs (from a point to its nearest street) are charged at walking speed in every
-mode: people walk to their car or bike.
+mode: people walk to their car or bike. Tunnels (OSM ``tunnel=*`` other than
+``building_passage``) are travelled through but never snapped to or drawn: a place above
+a tunnel is reached from the streets on the ground.
 """
 
 from __future__ import annotations
@@ -74,9 +76,12 @@ class GraphArrays:
     t_bwd: np.ndarray  # time v -> u along this street (inf if not allowed)
     speed_kph: float
     crs: Any
-    tree: Any  # shapely STRtree over street_geom (fallback for snapping)
+    surface: np.ndarray  # False for tunnels: travelled, but never snapped to or drawn
+    tree: Any  # shapely STRtree over the surface streets (fallback for snapping)
+    tree_rows: np.ndarray  # street row of each geometry in ``tree``
     seg: np.ndarray  # (m, 6): x0, y0, x1, y1, street row, distance along street at x0
-    seg_tree: Any  # scipy cKDTree of segment midpoints
+    seg_rows: np.ndarray  # rows of ``seg`` on surface streets, in ``seg_tree`` order
+    seg_tree: Any  # scipy cKDTree of the midpoints of seg[seg_rows]
     seg_half: float  # longest half segment (m)
     seg_begin: np.ndarray  # rows seg_begin[s]:seg_begin[s + 1] of seg belong to street s
 
@@ -203,10 +208,12 @@ def graph_arrays(G: Any, speed_kph: float | None = None) -> GraphArrays:
     u = np.empty(m, np.int64)
     v = np.empty(m, np.int64)
     geoms = np.empty(m, object)
-    for k, (a, b, g) in enumerate(G.edges(data="geometry")):
+    tunnel = np.zeros(m, bool)
+    for k, (a, b, d) in enumerate(G.edges(data=True)):
         u[k] = index[a]
         v[k] = index[b]
-        geoms[k] = g
+        geoms[k] = d.get("geometry")
+        tunnel[k] = _is_tunnel(d.get("tunnel"))
     t = weights / (speed / 3.6) if speed_kph is not None else weights
 
     no_geom = np.array([g is None for g in geoms])
@@ -232,7 +239,11 @@ def graph_arrays(G: Any, speed_kph: float | None = None) -> GraphArrays:
     pair_keys = keys_sorted[first]
     pair_time = t[keep][order][first]
 
-    su, sv, sgeom, t_fwd, t_bwd = _streets(u, v, t, geoms, n)
+    su, sv, sgeom, t_fwd, t_bwd, head = _streets(u, v, t, geoms, n)
+    surface = ~tunnel[head]
+    if not surface.any():  # only tunnels: snap to them all the same
+        surface[:] = True
+    tree_rows = np.nonzero(surface)[0]
     arrays = GraphArrays(
         nodes=nodes,
         x=x,
@@ -247,16 +258,24 @@ def graph_arrays(G: Any, speed_kph: float | None = None) -> GraphArrays:
         t_bwd=t_bwd,
         speed_kph=speed,
         crs=crs,
-        tree=shapely.STRtree(sgeom),
-        **_segments(sgeom),
+        surface=surface,
+        tree=shapely.STRtree(sgeom[tree_rows]),
+        tree_rows=tree_rows,
+        **_segments(sgeom, surface),
     )
     _CACHE[G] = (version, weights, arrays)
     return arrays
 
 
+def _is_tunnel(value: Any) -> bool:
+    """OSM ``tunnel`` tag of an edge (a list after osmnx simplification): underground?"""
+    values = value if isinstance(value, list) else [value]
+    return any(str(x).lower() not in ("none", "no", "building_passage", "") for x in values)
+
+
 def _streets(
     u: np.ndarray, v: np.ndarray, t: np.ndarray, geoms: np.ndarray, n: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """One row per street: every edge, with an edge and its reverse joined into one.
 
     Edges are grouped by their unordered end nodes. Where a group is a single edge, or
@@ -316,11 +335,12 @@ def _streets(
     np.minimum.at(t_fwd, street_of[fw], t[sorder][fw])
     np.minimum.at(t_bwd, street_of[~fw], t[sorder][~fw])
     head = sorder[new]  # a forward edge where there is one (sorted first)
-    return lo[head], hi[head], canon[head], t_fwd, t_bwd
+    return lo[head], hi[head], canon[head], t_fwd, t_bwd, head
 
 
-def _segments(geoms: np.ndarray, max_len: float = 50.0) -> dict[str, Any]:
-    """Straight pieces (at most ``max_len`` long) of every street, for fast snapping."""
+def _segments(geoms: np.ndarray, surface: np.ndarray, max_len: float = 50.0) -> dict[str, Any]:
+    """Straight pieces (at most ``max_len`` long) of every street, for fast snapping
+    (a k-d tree of the pieces of the ``surface`` streets)."""
     import shapely
     from scipy.spatial import cKDTree
 
@@ -351,10 +371,17 @@ def _segments(geoms: np.ndarray, max_len: float = 50.0) -> dict[str, Any]:
             offset[rep] + a * length[rep],
         ]
     )
-    mid = np.column_stack([(seg[:, 0] + seg[:, 2]) / 2, (seg[:, 1] + seg[:, 3]) / 2])
+    rows = np.nonzero(surface[seg[:, 4].astype(np.int64)])[0]
+    mid = np.column_stack([(seg[rows, 0] + seg[rows, 2]) / 2, (seg[rows, 1] + seg[rows, 3]) / 2])
     half = float(np.max(length / parts) / 2) if len(length) else 0.0
     begin = np.searchsorted(seg[:, 4], np.arange(len(geoms) + 1))
-    return {"seg": seg, "seg_tree": cKDTree(mid), "seg_half": half, "seg_begin": begin}
+    return {
+        "seg": seg,
+        "seg_rows": rows,
+        "seg_tree": cKDTree(mid),
+        "seg_half": half,
+        "seg_begin": begin,
+    }
 
 
 def lookup(keys: np.ndarray, values: np.ndarray, query: np.ndarray) -> np.ndarray:
@@ -379,7 +406,10 @@ class Snap:
 
 
 def snap(arrays: GraphArrays, points: np.ndarray) -> Snap:
-    """Snap points to their nearest street and project them onto it."""
+    """Snap points to their nearest street and project them onto it.
+
+    Tunnels are left out: nobody enters one from the ground above it.
+    """
     import shapely
 
     if len(points) == 0:
@@ -388,9 +418,9 @@ def snap(arrays: GraphArrays, points: np.ndarray) -> Snap:
 
     pxy = shapely.get_coordinates(points)
     seg = arrays.seg
-    k = min(6, len(seg))
+    k = min(6, len(arrays.seg_rows))
     d_mid, j = arrays.seg_tree.query(pxy, k=k, workers=-1)
-    d_mid, j = d_mid.reshape(len(pxy), k), j.reshape(len(pxy), k)
+    d_mid, j = d_mid.reshape(len(pxy), k), arrays.seg_rows[j.reshape(len(pxy), k)]
     x0, y0, x1, y1 = seg[j, 0], seg[j, 1], seg[j, 2], seg[j, 3]
     dx, dy = x1 - x0, y1 - y0
     ll = dx * dx + dy * dy
@@ -413,7 +443,7 @@ def snap(arrays: GraphArrays, points: np.ndarray) -> Snap:
         frac = np.clip(np.nan_to_num(along[rows, pick] / slen[rows, pick]), 0.0, 1.0)
     # exact unless an unseen piece could be nearer: check those with the STRtree
     unsure = np.nonzero(dmin > d_mid[:, -1] - arrays.seg_half)[0]
-    if k >= len(seg):
+    if k >= len(arrays.seg_rows):
         unsure = unsure[:0]
     if len(unsure):
         st, fr, dm = _snap_tree(arrays, points[unsure])
@@ -426,6 +456,7 @@ def _snap_tree(arrays: GraphArrays, points: np.ndarray) -> tuple[np.ndarray, ...
     import shapely
 
     idx, dist = arrays.tree.query_nearest(points, return_distance=True, all_matches=True)
+    idx = np.vstack([idx[0], arrays.tree_rows[idx[1]]])
     # among equally near streets prefer the one with an end closest to the point, so a
     # point on a node is placed on that node's streets (not on a street merely passing it)
     pos = shapely.line_locate_point(arrays.street_geom[idx[1]], points[idx[0]], normalized=True)
@@ -733,7 +764,7 @@ def other_points(
     """
     import shapely
 
-    rows = np.asarray(arrays.tree.query(shapely.box(*box)), np.int64)
+    rows = arrays.tree_rows[np.asarray(arrays.tree.query(shapely.box(*box)), np.int64)]
     if len(rows) == 0:
         return np.empty((0, 2)), np.empty(0, bool)
     xy, joined, row, along = piece_points(

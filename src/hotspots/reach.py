@@ -12,7 +12,8 @@ graph: one-way streets are followed only the way traffic flows. On a walk graph 
 are equal.
 
 Places and services are snapped onto the nearest street (not the nearest node), every
-edge of the graph counted, parallel edges and loop streets included. The access leg
+edge of the graph counted, parallel edges and loop streets included; tunnels are
+travelled through but not snapped to (nobody enters one from the ground above it). The access leg
 from a point to its street (its perpendicular distance) is charged at **walking speed**
 (4.8 km/h) in every mode, since people walk to their car or bike; the part of the
 street to its end node is charged at the street's own speed.
@@ -357,7 +358,7 @@ def _run_polygons(
         )
         if how == "union":
             group = np.zeros(len(group), np.int64)
-        keep = b > a
+        keep = (b > a) & arrays.surface[street]  # tunnels are not drawn
         reached.append(_by_group(street[keep], a[keep], b[keep], group[keep]))
     groups = [0] if how == "union" else [int(x) for x in run_group]
     if cell is None:
