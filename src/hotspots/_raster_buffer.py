@@ -151,8 +151,9 @@ def _field(
     d_other = edt(other[0])
     with np.errstate(invalid="ignore"):  # fmax: far from both (inf - inf) is outside
         combined = np.fmax(field, buf + field - d_other)
-    # the EDT errs by under cell / sqrt(2) in each distance: refine where it matters
-    by, bx = np.nonzero(np.abs(combined - buf) <= 2 * _BAND * cell)
+    # the EDT errs by under cell / sqrt(2) in each distance, so by under 1.42 cells in
+    # the combined field: refine where that could put a cell on the wrong side
+    by, bx = np.nonzero(np.abs(combined - buf) <= 1.5 * cell)
     if len(by):
         centres = _centres(bx, by, gx0, gy0, cell)
         d = _exact(pts, joined, centres, buf + 4 * cell, cell)

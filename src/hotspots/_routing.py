@@ -151,13 +151,21 @@ def graph_speed(G: Any, speed_kph: float | None) -> float:
 
 def _edge_weights(G: Any, attr: str) -> np.ndarray:
     """The ``attr`` of every edge, in ``G.edges`` order (NaN where missing or unreadable)."""
-    out = np.empty(G.number_of_edges(), float)
-    for k, (*_, value) in enumerate(G.edges(data=attr)):
-        try:
-            out[k] = np.nan if value is None else float(value)
-        except (TypeError, ValueError):
-            out[k] = np.nan
-    return out
+    adj = getattr(G, "_adj", None)
+    if isinstance(adj, dict) and G.is_multigraph():  # the same order as G.edges, faster
+        values = [d.get(attr) for nbrs in adj.values() for kd in nbrs.values() for d in kd.values()]
+    else:
+        values = [value for *_, value in G.edges(data=attr)]
+    try:
+        return np.array(values, dtype=float)
+    except (TypeError, ValueError):  # text weights: one by one
+        out = np.empty(len(values), float)
+        for k, value in enumerate(values):
+            try:
+                out[k] = np.nan if value is None else float(value)
+            except (TypeError, ValueError):
+                out[k] = np.nan
+        return out
 
 
 def graph_arrays(G: Any, speed_kph: float | None = None) -> GraphArrays:
@@ -172,10 +180,10 @@ def graph_arrays(G: Any, speed_kph: float | None = None) -> GraphArrays:
 
     crs = graph_crs(G)
     speed = graph_speed(G, speed_kph)
-    if G.number_of_nodes() == 0 or G.number_of_edges() == 0:
-        raise NetworkError("The street graph has no edges; load a larger area.")
     attr = "length" if speed_kph is not None else "travel_time"
     weights = _edge_weights(G, attr)
+    if len(G) == 0 or len(weights) == 0:
+        raise NetworkError("The street graph has no edges; load a larger area.")
     version = (len(G), len(weights), speed_kph, speed)
     cached = _CACHE.get(G)
     if cached is not None and cached[0] == version and np.array_equal(cached[1], weights):
