@@ -141,6 +141,23 @@ def test_point_on_one_way_street_has_a_finite_time_both_ways():
     # from node 3: to 0 (141.42 m), 0 -> 1 (100 m), 50 m along 1 -> 2
     back = travel_times(G, svc, tgt, direction="from_service")
     assert back["minutes"].iloc[0] == pytest.approx((np.hypot(100, 100) + 150) / mps / 60)
+    # places exactly on the nodes where one-way streets meet (fractions 0 and 1)
+    on_nodes = _pts([(100, 0), (200, 0), (0, 0)])
+    out = travel_times(G, _pts([(150, 0)]), on_nodes)
+    np.testing.assert_allclose(
+        out["minutes"], np.array([50, 50 + 2 * np.hypot(100, 100) + 100, 150]) / mps / 60
+    )
+    # node 3 and places at, 1 m and 50 m along the one-way street 0 -> 1: to node 3 they
+    # cannot go back to node 0 (except from node 0 itself), so they go on by 1 and 2
+    diag = np.hypot(100, 100)
+    places = _pts([(0, 0), (1, 0), (50, 0)])
+    expected = {
+        "to_service": [diag, 99 + 100 + diag, 50 + 100 + diag],
+        "from_service": [diag, diag + 1, diag + 50],
+    }
+    for direction, metres in expected.items():
+        out = travel_times(G, _pts([(100, 100)]), places, direction=direction)
+        np.testing.assert_allclose(out["minutes"], np.array(metres) / mps / 60, rtol=1e-12)
 
 
 def _one_way_line() -> nx.MultiDiGraph:
