@@ -14,7 +14,14 @@ import shapely
 from shapely.geometry import LineString, Point
 
 from hotspots._errors import CRSError, DataError, HotspotsWarning
-from hotspots.reach import DEFAULT_CIRCUITY, Coverage, coverage, isochrones, travel_times
+from hotspots.reach import (
+    DEFAULT_CIRCUITY,
+    Coverage,
+    coverage,
+    isochrones,
+    travel_time_matrix,
+    travel_times,
+)
 
 WALK = 4.8 / 3.6  # metres per second
 
@@ -785,3 +792,42 @@ def test_bad_graph_and_options_are_package_errors():
             isochrones(G, svc, **kwargs)
     with pytest.raises(DataError, match="minutes"):
         coverage(tgt, svc, G=G, minutes=float("inf"))
+
+
+# ----------------------------------------------------------------- many services at once
+@pytest.mark.parametrize("direction", ["to_service", "from_service"])
+def test_matrix_equals_one_travel_times_call_per_service(town, direction):
+    G = load_drive_like(town.graph)
+    svc = town.services.iloc[:7]
+    tgt = town.incidents.iloc[:300]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", HotspotsWarning)
+        mat = travel_time_matrix(G, svc, tgt, direction=direction, max_minutes=40)
+        for label in svc.index:
+            one = travel_times(G, svc.loc[[label]], tgt, direction=direction, max_minutes=40)
+            np.testing.assert_allclose(mat[label].to_numpy(), one["minutes"].to_numpy(), atol=1e-9)
+    assert list(mat.index) == list(tgt.index) and list(mat.columns) == list(svc.index)
+
+
+def load_drive_like(G: nx.MultiDiGraph) -> nx.MultiDiGraph:
+    """The town with every fifth street made one-way (its reverse edges removed)."""
+    H = G.copy()
+    seen = set()
+    for i, (u, v) in enumerate(list(H.edges())):
+        if i % 5 == 0 and (v, u) not in seen and H.has_edge(v, u):
+            H.remove_edge(v, u)
+            seen.add((u, v))
+    return H
+
+
+def test_matrix_same_street_and_straight_line():
+    G = _one_way_triangle("drive")
+    mps = 30 / 3.6
+    # services before and after a place on the one-way street 1 -> 2
+    svc = _pts([(120, 0), (180, 0)])
+    mat = travel_time_matrix(G, svc, _pts([(150, 0)]))
+    after = 30 / mps
+    before = (50 + 2 * np.hypot(100, 100) + 120) / mps  # round by 3, 0 and 1
+    np.testing.assert_allclose(mat.to_numpy()[0], np.array([before, after]) / 60)
+    line = travel_time_matrix(None, svc, _pts([(150, 40)]), speed_kph=15)
+    np.testing.assert_allclose(line.to_numpy()[0], 50 * 1.3 / (15 / 3.6) / 60)

@@ -212,16 +212,16 @@ def graph_arrays(G: Any, speed_kph: float | None = None) -> GraphArrays:
     except KeyError as exc:
         raise NetworkError("Every node needs 'x' and 'y' coordinates (osmnx layout).") from exc
 
-    m = len(weights)
-    u = np.empty(m, np.int64)
-    v = np.empty(m, np.int64)
-    geoms = np.empty(m, object)
-    tunnel = np.zeros(m, bool)
-    for k, (a, b, d) in enumerate(G.edges(data=True)):
-        u[k] = index[a]
-        v[k] = index[b]
-        geoms[k] = d.get("geometry")
-        tunnel[k] = _is_tunnel(d.get("tunnel"))
+    ends: list[int] = []
+    data: list[Any] = []
+    for a, b, d in G.edges(data=True):
+        ends += (index[a], index[b])
+        data.append(d)
+    uv = np.array(ends, np.int64).reshape(-1, 2)
+    u, v = uv[:, 0], uv[:, 1]
+    geoms = np.array([d.get("geometry") for d in data] + [None], dtype=object)[:-1]
+    tags = [d.get("tunnel") for d in data]
+    tunnel = np.array([t is not None and _is_tunnel(t) for t in tags], bool)
     t = weights / (speed / 3.6) if speed_kph is not None else weights
 
     no_geom = np.array([g is None for g in geoms])
@@ -604,6 +604,56 @@ def nearest(
     return best, which
 
 
+def matrix(
+    arrays: GraphArrays,
+    services: Snap,
+    targets: Snap,
+    *,
+    direction: Direction = "to_service",
+    limit_s: float = np.inf,
+    chunk: int = 64,
+) -> np.ndarray:
+    """Seconds between every target (rows) and every service (columns), inf if unreached.
+
+    One Dijkstra search per service over the matrix of :func:`search_matrix` (several
+    services per call to scipy, ``chunk`` at a time to bound memory).
+    """
+    from scipy.sparse.csgraph import dijkstra
+
+    n, k = arrays.n, len(services.street)
+    out = np.full((len(targets.street), k), np.inf)
+    if k == 0 or len(targets.street) == 0:
+        return out
+    mat = search_matrix(arrays, services, direction)
+    tu = arrays.street_u[targets.street]
+    tv = arrays.street_v[targets.street]
+    to_u, to_v = leave_costs(arrays, targets, direction)
+    tf, tb = arrays.oriented(direction)
+    for lo in range(0, k, chunk):
+        hi = min(lo + chunk, k)
+        dist = dijkstra(mat, directed=True, indices=n + np.arange(lo, hi), limit=limit_s)
+        with np.errstate(over="ignore", invalid="ignore"):
+            best = np.minimum(to_u + dist[:, tu], to_v + dist[:, tv])
+        out[:, lo:hi] = best.T
+    # a target and a service on the same street: the direct way along it
+    sorder = np.argsort(services.street, kind="stable")
+    first = np.searchsorted(services.street[sorder], targets.street, "left")
+    count = np.searchsorted(services.street[sorder], targets.street, "right") - first
+    t_idx = np.repeat(np.arange(len(targets.street)), count)
+    step = np.arange(len(t_idx)) - np.repeat(np.cumsum(count) - count, count)
+    s_idx = sorder[np.repeat(first, count) + step]
+    if len(t_idx):
+        f, g = targets.frac[t_idx], services.frac[s_idx]
+        e = targets.street[t_idx]
+        with np.errstate(invalid="ignore"):
+            along = np.where(g >= f, (g - f) * tf[e], (f - g) * tb[e])
+        along = np.where(g == f, 0.0, np.nan_to_num(along, nan=np.inf))
+        direct = targets.access_s[t_idx] + services.access_s[s_idx] + along
+        out[t_idx, s_idx] = np.minimum(out[t_idx, s_idx], direct)
+    out[out > limit_s] = np.inf
+    return out
+
+
 def pieces(
     arrays: GraphArrays,
     dist: np.ndarray,
@@ -773,6 +823,7 @@ def other_points(
     import shapely
 
     rows = arrays.tree_rows[np.asarray(arrays.tree.query(shapely.box(*box)), np.int64)]
+    rows = np.setdiff1d(rows, street[(a <= 0.0) & (b >= 1.0)])  # wholly reached: no points
     if len(rows) == 0:
         return np.empty((0, 2)), np.empty(0, bool)
     xy, joined, row, along = piece_points(

@@ -29,14 +29,12 @@ __all__ = ["suggest_sites"]
 
 
 def _cost_matrix(G: Any, facilities: Any, demand: Any) -> np.ndarray:
-    """Minutes from every demand point (rows) to every facility (columns)."""
-    from .reach import travel_times
+    """Minutes from every demand point (rows) to every facility (columns), in one call."""
+    from .reach import travel_time_matrix
 
-    cols = []
-    for i in range(len(facilities)):
-        tt = travel_times(G, facilities.iloc[[i]], demand)
-        cols.append(tt["minutes"].to_numpy(dtype=float))
-    return np.column_stack(cols) if cols else np.zeros((len(demand), 0))
+    if len(facilities) == 0:
+        return np.zeros((len(demand), 0))
+    return travel_time_matrix(G, facilities, demand).to_numpy(dtype=float)
 
 
 def suggest_sites(
