@@ -214,9 +214,19 @@ def graph_arrays(G: Any, speed_kph: float | None = None) -> GraphArrays:
 
     ends: list[int] = []
     data: list[Any] = []
-    for a, b, d in G.edges(data=True):
-        ends += (index[a], index[b])
-        data.append(d)
+    adj = getattr(G, "_adj", None)
+    if isinstance(adj, dict) and G.is_multigraph():  # G.edges order, without the views
+        for a, nbrs in adj.items():
+            ia = index[a]
+            for b, kd in nbrs.items():
+                ib = index[b]
+                for d in kd.values():
+                    ends += (ia, ib)
+                    data.append(d)
+    else:
+        for a, b, d in G.edges(data=True):
+            ends += (index[a], index[b])
+            data.append(d)
     uv = np.array(ends, np.int64).reshape(-1, 2)
     u, v = uv[:, 0], uv[:, 1]
     geoms = np.array([d.get("geometry") for d in data] + [None], dtype=object)[:-1]
@@ -229,10 +239,12 @@ def graph_arrays(G: Any, speed_kph: float | None = None) -> GraphArrays:
         idx = np.nonzero(no_geom)[0]
         coords = np.stack([x[u[idx]], y[u[idx]], x[v[idx]], y[v[idx]]], axis=1).reshape(-1, 2, 2)
         geoms[idx] = shapely.linestrings(coords)
-    geoms = np.asarray(shapely.force_2d(geoms), dtype=object)
+    if shapely.has_z(geoms).any():
+        geoms = np.asarray(shapely.force_2d(geoms), dtype=object)
     # make every geometry run from u to v
-    start = shapely.get_point(geoms, 0)
-    sx, sy = shapely.get_x(start), shapely.get_y(start)
+    coords, which = shapely.get_coordinates(geoms, return_index=True)
+    start = coords[np.searchsorted(which, np.arange(len(geoms)))]
+    sx, sy = start[:, 0], start[:, 1]
     flip = (u != v) & (np.hypot(sx - x[u], sy - y[u]) > np.hypot(sx - x[v], sy - y[v]))
     if flip.any():
         geoms[flip] = shapely.reverse(geoms[flip])
@@ -303,9 +315,14 @@ def _streets(
     same = which[1:] == which[:-1]
     area2 = np.bincount(which[:-1][same], weights=cross[same], minlength=len(geoms))
     forward = np.where(loop, area2 >= 0, u <= v)
-    canon = geoms.copy()
-    if (~forward).any():
-        canon[~forward] = shapely.reverse(geoms[~forward])
+
+    def canonical(rows: np.ndarray) -> np.ndarray:
+        """Geometries of edges ``rows`` drawn from the street's u to its v."""
+        out: np.ndarray = geoms[rows].copy()
+        back = ~forward[rows]
+        if back.any():
+            out[back] = shapely.reverse(out[back])
+        return out
 
     gkey = lo * n + hi
     order = np.argsort(gkey, kind="stable")
@@ -328,7 +345,7 @@ def _streets(
     my = np.zeros(len(geoms), np.int64)
     hard = np.nonzero(~simple)[0]
     if len(hard):
-        mid = shapely.line_interpolate_point(canon[hard], 0.5, normalized=True)
+        mid = shapely.line_interpolate_point(canonical(hard), 0.5, normalized=True)
         mx[hard] = np.round(shapely.get_x(mid) * 100).astype(np.int64)
         my[hard] = np.round(shapely.get_y(mid) * 100).astype(np.int64)
     sorder = np.lexsort((~forward, my, mx, gkey))
@@ -343,7 +360,7 @@ def _streets(
     np.minimum.at(t_fwd, street_of[fw], t[sorder][fw])
     np.minimum.at(t_bwd, street_of[~fw], t[sorder][~fw])
     head = sorder[new]  # a forward edge where there is one (sorted first)
-    return lo[head], hi[head], canon[head], t_fwd, t_bwd, head
+    return lo[head], hi[head], canonical(head), t_fwd, t_bwd, head
 
 
 def _segments(geoms: np.ndarray, surface: np.ndarray, max_len: float = 50.0) -> dict[str, Any]:
