@@ -135,7 +135,7 @@ def test_monthly_job_on_medway(
     assert code == 0
     page = (out / "reach_map.html").read_text("utf-8")
     banner = page[page.index('id="hs-caveat"') :].split("</div>")[0]
-    assert "at 32 km/h" in banner and "walking" not in banner  # the speed the times used
+    assert "at 30 km/h" in banner and "walking" not in banner  # the speed the times used
     assert "Medway: driving time to provision" in page
     # sources carried from the hot spots GeoPackage and the services file; no local paths
     assert "data.police.uk" in page and "provision.csv (supplied by the user)" in page

@@ -333,3 +333,131 @@ def test_download_is_cached(monkeypatch: pytest.MonkeyPatch) -> None:
     assert "cache" in G2.graph["hotspots_source"]
     with pytest.raises(OfflineError):  # another network type is another cache entry
         load_network("Fixture Town", mode="bike")
+
+
+# ----------------------------------------------------------------- speeds and one-way streets
+
+
+def test_motorway_default_is_the_national_speed_limit() -> None:
+    assert DRIVE_SPEED_KPH["motorway"] == pytest.approx(70 * 1.609344, abs=0.05)  # 70 mph
+
+
+def test_zero_length_edge_between_places_apart_gets_its_real_length() -> None:
+    G = nx.MultiDiGraph(crs="EPSG:27700")
+    G.add_node(0, x=0.0, y=0.0)
+    G.add_node(1, x=300.0, y=400.0)
+    G.add_edge(0, 1, length=0.0)
+    G.add_edge(1, 0, length=0.0)
+    H = load_network(G)
+    assert [d["length"] for *_, d in H.edges(data=True)] == [500.0, 500.0]
+    assert H.edges[0, 1, 0]["travel_time"] == pytest.approx(500 / WALK_MS)
+
+
+_ONE_WAY_OSM = """<?xml version="1.0" encoding="UTF-8"?>
+<osm version="0.6" generator="hand-written">
+  <node id="1" visible="true" version="1" lat="51.3800" lon="0.5200"/>
+  <node id="2" visible="true" version="1" lat="51.3800" lon="0.5210"/>
+  <node id="3" visible="true" version="1" lat="51.3810" lon="0.5210"/>
+  <node id="4" visible="true" version="1" lat="51.3790" lon="0.5200"/>
+  <node id="5" visible="true" version="1" lat="51.3790" lon="0.5210"/>
+  <way id="10" visible="true" version="1"><nd ref="1"/><nd ref="2"/>
+    <tag k="highway" v="residential"/><tag k="oneway" v="yes"/></way>
+  <way id="11" visible="true" version="1"><nd ref="2"/><nd ref="3"/><nd ref="1"/>
+    <tag k="highway" v="residential"/></way>
+  <way id="12" visible="true" version="1"><nd ref="1"/><nd ref="4"/>
+    <tag k="highway" v="residential"/></way>
+  <way id="13" visible="true" version="1"><nd ref="2"/><nd ref="5"/>
+    <tag k="highway" v="residential"/></way>
+</osm>
+"""
+
+
+def test_cycling_keeps_one_way_streets_in_osm_files(tmp_path: Path) -> None:
+    # 1 -> 2 is one-way (70 m); 2 - 3 - 1 is two-way (about 250 m); spurs
+    # 1 - 4 and 2 - 5 keep 1 and 2 as nodes
+    path = tmp_path / "oneway.osm"
+    path.write_text(_ONE_WAY_OSM)
+    bike = _quiet_load(path, mode="bike")
+    walk = _quiet_load(path, mode="walk")
+
+    def shortest(G: nx.MultiDiGraph, u: int, v: int) -> float:
+        return min(d["length"] for d in G.get_edge_data(u, v).values())
+
+    assert shortest(bike, 1, 2) < 100 and shortest(bike, 2, 1) > 200  # as osmnx's bike network
+    assert shortest(walk, 1, 2) < 100 and shortest(walk, 2, 1) < 100
+
+
+# ----------------------------------------------------------------- polygons and the cache
+
+
+def test_medway_boundary_is_a_valid_download_polygon(
+    monkeypatch: pytest.MonkeyPatch, data_dir: Path, tmp_path: Path
+) -> None:
+    area = gpd.read_file(data_dir / "boundaries" / "medway_boundary.geojson")
+    asked: list[shapely.Geometry] = []
+
+    def fake_polygon(polygon: shapely.Geometry, **kwargs: object) -> nx.MultiDiGraph:
+        if not polygon.is_valid:  # osmnx refuses invalid polygons too
+            raise ValueError("The geometry of `polygon` is invalid.")
+        asked.append(polygon)
+        return ox.graph_from_xml(TINY, retain_all=True)
+
+    monkeypatch.setattr(ox, "graph_from_polygon", fake_polygon)
+    monkeypatch.setenv("HOTSPOTS_OFFLINE", "0")
+    monkeypatch.setenv("HOTSPOTS_CACHE_DIR", str(tmp_path))
+    G = _quiet_load(area, mode="drive")
+    assert G.number_of_edges() > 0 and len(asked) == 1
+    expected = shapely.union_all(area.to_crs(4326).geometry.to_numpy())
+    assert asked[0].symmetric_difference(expected).area < 1e-12 * expected.area
+
+
+def test_broken_cached_network_is_downloaded_again(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    calls: list[str] = []
+
+    def fake_place(query: str, **kwargs: object) -> nx.MultiDiGraph:
+        calls.append(query)
+        return ox.graph_from_xml(TINY, retain_all=True)
+
+    monkeypatch.setattr(ox, "graph_from_place", fake_place)
+    monkeypatch.setenv("HOTSPOTS_OFFLINE", "0")
+    monkeypatch.setenv("HOTSPOTS_CACHE_DIR", str(tmp_path))
+    G1 = _quiet_load("Broken Town")
+    (cached,) = (tmp_path / "networks").glob("*.graphml")
+    cached.write_bytes(cached.read_bytes()[:500])  # cut off half way through
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        G2 = load_network("Broken Town")
+    assert any("could not be read" in str(w.message) for w in seen)
+    assert calls == ["Broken Town", "Broken Town"]
+    assert sorted(G2.nodes) == sorted(G1.nodes)
+    ox.load_graphml(cached)  # whole again
+    # offline with a broken file: the file is dropped and the error says what to do
+    cached.write_text("<graphml")
+    monkeypatch.setenv("HOTSPOTS_OFFLINE", "1")
+    with (
+        pytest.warns(HotspotsWarning, match="could not be read"),
+        pytest.raises(OfflineError, match="needs the internet"),
+    ):
+        load_network("Broken Town")
+    assert not cached.exists()
+
+
+def test_interrupted_cache_write_leaves_no_file(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setattr(ox, "graph_from_place", lambda q, **k: ox.graph_from_xml(TINY))
+    real_save = ox.save_graphml
+
+    def dying_save(G: nx.MultiDiGraph, filepath: object, **kwargs: object) -> None:
+        real_save(G, filepath)
+        Path(str(filepath)).write_text("<graphml")  # half written, then interrupted
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(ox, "save_graphml", dying_save)
+    monkeypatch.setenv("HOTSPOTS_OFFLINE", "0")
+    monkeypatch.setenv("HOTSPOTS_CACHE_DIR", str(tmp_path))
+    with pytest.raises(KeyboardInterrupt):
+        load_network("Interrupted Town")
+    assert list((tmp_path / "networks").iterdir()) == []

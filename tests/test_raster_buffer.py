@@ -30,7 +30,7 @@ def _exact(coords: list[tuple[float, float]], buf: float) -> shapely.Geometry:
 @pytest.mark.parametrize("cell", [2.0, 5.0, 10.0])
 def test_straight_street_matches_exact_buffer(cell):
     coords = [(600_000.0, 170_000.0), (600_400.0, 170_000.0)]  # British National Grid sizes
-    (poly,) = nested_buffers([_line_points(coords, cell)], 50.0, cell)
+    (poly,) = nested_buffers([(_line_points(coords, cell), None)], 50.0, cell)
     exact = _exact(coords, 50.0)
     # flat sides are exact; the round ends are cut by chords at most one cell long
     assert poly.symmetric_difference(exact).area / exact.area < 0.002 * cell
@@ -44,7 +44,7 @@ def test_straight_street_matches_exact_buffer(cell):
 
 def test_bent_street_and_negative_coordinates():
     coords = [(-300.0, -120.0), (-100.0, 40.0), (250.0, -10.0), (260.0, 300.0)]
-    (poly,) = nested_buffers([_line_points(coords, 5.0)], 30.0, 5.0)
+    (poly,) = nested_buffers([(_line_points(coords, 5.0), None)], 30.0, 5.0)
     exact = _exact(coords, 30.0)
     assert poly.is_valid and poly.geom_type == "Polygon"
     assert poly.symmetric_difference(exact).area / exact.area < 0.01
@@ -52,7 +52,7 @@ def test_bent_street_and_negative_coordinates():
 
 def test_block_larger_than_the_buffer_leaves_a_hole():
     square = [(0.0, 0.0), (300.0, 0.0), (300.0, 300.0), (0.0, 300.0), (0.0, 0.0)]
-    (poly,) = nested_buffers([_line_points(square, 10.0)], 50.0, 10.0)
+    (poly,) = nested_buffers([(_line_points(square, 10.0), None)], 50.0, 10.0)
     exact = _exact(square, 50.0)
     assert len(poly.interiors) == 1
     assert not poly.contains(shapely.Point(150, 150)) and poly.contains(shapely.Point(150, 40))
@@ -63,7 +63,7 @@ def test_block_larger_than_the_buffer_leaves_a_hole():
 
 def test_small_block_is_filled():
     square = [(0.0, 0.0), (80.0, 0.0), (80.0, 80.0), (0.0, 80.0), (0.0, 0.0)]
-    (poly,) = nested_buffers([_line_points(square, 10.0)], 50.0, 10.0)
+    (poly,) = nested_buffers([(_line_points(square, 10.0), None)], 50.0, 10.0)
     assert len(poly.interiors) == 0 and poly.contains(shapely.Point(40, 40))
 
 
@@ -73,7 +73,7 @@ def test_nested_sets_give_nested_polygons_and_empty_sets_empty_polygons():
     sets = [(np.empty((0, 2)), np.empty(0, bool))]
     for k in (5, 15, 40):
         sets.append(_line_points([tuple(p) for p in walk[:k]], 8.0))
-    polys = nested_buffers(sets, 40.0, 8.0)
+    polys = nested_buffers([(item, None) for item in sets], 40.0, 8.0)
     assert polys[0].is_empty and all(p.is_valid and not p.is_empty for p in polys[1:])
     for small, large in itertools.pairwise(polys[1:]):
         assert small.difference(large).area < 1e-6
@@ -84,7 +84,7 @@ def test_two_far_apart_pieces_give_a_multipolygon():
     a = _line_points([(0.0, 0.0), (100.0, 0.0)], 5.0)
     b = _line_points([(1000.0, 0.0), (1100.0, 0.0)], 5.0)
     pts = (np.concatenate([a[0], b[0]]), np.concatenate([a[1], b[1]]))
-    (poly,) = nested_buffers([pts], 20.0, 5.0)
+    (poly,) = nested_buffers([(pts, None)], 20.0, 5.0)
     assert poly.geom_type == "MultiPolygon" and len(poly.geoms) == 2
 
 

@@ -82,6 +82,7 @@ _LAZY: dict[str, str] = {
     # reach and provision
     "load_network": "network",
     "travel_times": "reach",
+    "travel_time_matrix": "reach",
     "isochrones": "reach",
     "coverage": "reach",
     "Coverage": "reach",

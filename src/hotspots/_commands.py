@@ -487,9 +487,11 @@ def _file_source(kind: str, path: Path) -> str:
 
 def _network(path: Path | None, mode: str) -> Any:
     if path is None:
+        from ._routing import DEFAULT_SPEED_KPH
+
         warnings.warn(
-            f"no --network given: travel times are straight-line distance x 1.3 at the "
-            f"{mode} speed ({straight_line_kph(mode):g} km/h), not street-network times.",
+            "no --network given: travel times are straight-line distance x 1.3 at the "
+            f"{mode} speed ({DEFAULT_SPEED_KPH[mode]:g} km/h), not street-network times.",
             HotspotsWarning,
             stacklevel=2,
         )
@@ -499,22 +501,37 @@ def _network(path: Path | None, mode: str) -> Any:
     return load_network(path, mode=mode)
 
 
-def straight_line_kph(mode: str) -> float:
-    """Average speed of a travel mode for straight-line estimates (km/h)."""
-    from .network import DEFAULT_SPEED_KPH
+def _check_reach_args(args: Any) -> float:
+    """Check every ``reach`` argument before anything is read or written; the minutes."""
+    import math
 
-    return DEFAULT_SPEED_KPH.get(mode, 32.0)
+    minutes = float(args.minutes)
+    if not (math.isfinite(minutes) and minutes > 0):
+        raise DataError(f"--minutes must be a positive number of minutes, got {args.minutes:g}.")
+    for flag, path in (("--services", args.services), ("--targets", args.targets)):
+        if not Path(path).is_file():
+            raise DataError(f"{flag} {path}: no such file.")
+    if args.network is not None and not Path(args.network).is_file():
+        raise DataError(
+            f"--network {args.network}: no such file. Give a GraphML, .osm or .osm.pbf "
+            "file, or leave --network out for straight-line estimates."
+        )
+    if Path(args.out).exists() and not Path(args.out).is_dir():
+        raise DataError(f"--out {args.out} is a file; give a folder for the outputs.")
+    return minutes
 
 
 def run_reach(args: Any, steps_cls: Any) -> None:
     """Minutes from each target to the nearest service, isochrones and gaps."""
     from . import maps
     from ._provenance import add_sources
+    from ._routing import DEFAULT_SPEED_KPH, check_direction
     from .provision import read_provision, select_service_types
     from .reach import coverage, isochrones
 
+    minutes = _check_reach_args(args)
+    direction = check_direction(getattr(args, "direction", "to_service"))
     out: Path = args.out
-    out.mkdir(parents=True, exist_ok=True)
     steps = steps_cls(4, quiet=args.quiet)
     services = steps.run("Reading provision", lambda: read_provision(args.services))
     services = select_service_types(services, args.service_types or None)
@@ -527,17 +544,22 @@ def run_reach(args: Any, steps_cls: Any) -> None:
                 "pass --all-targets to measure every cell."
             )
     G = steps.run("Loading the street network", lambda: _network(args.network, args.mode))
-    speed = None if G is not None else straight_line_kph(args.mode)
+    # without a network the straight-line estimate moves at the mode's speed
+    speed = DEFAULT_SPEED_KPH[args.mode] if G is None else None
     cover = steps.run(
         "Travel times",
-        lambda: coverage(targets, services, G=G, minutes=args.minutes, speed_kph=speed),
+        lambda: coverage(
+            targets, services, G=G, minutes=minutes, speed_kph=speed, direction=direction
+        ),
     )
     times = cover.table
     rings = None
     if G is not None:
+        levels = [m for m in (5.0, 10.0) if m < minutes] + [minutes]
         rings = steps.run(
-            "Isochrones", lambda: isochrones(G, services, minutes=(5, 10, args.minutes))
+            "Isochrones", lambda: isochrones(G, services, minutes=levels, direction=direction)
         )
+    out.mkdir(parents=True, exist_ok=True)
     gpkg = out / "reach.gpkg"
     gpkg.unlink(missing_ok=True)
     _write_layer(times, gpkg, "travel_times")
@@ -548,13 +570,15 @@ def run_reach(args: Any, steps_cls: Any) -> None:
         targets=times,
         services=services,
         gaps=cover.uncovered,
-        minutes=args.minutes,
+        minutes=minutes,
         path=out / "reach_map.html",
         title=_title(args, f"Travel time to services ({args.mode})"),
         **_map_options(args),
     )
+    way = "to the nearest service" if direction == "to_service" else "from the nearest service"
     print(
-        f"{cover.share:.0%} of targets within {args.minutes:g} minutes ({cover.method}); {len(cover.uncovered)} uncovered"
+        f"{cover.share:.0%} of targets within {minutes:g} minutes {way} by {args.mode} "
+        f"({cover.method}); {len(cover.uncovered)} uncovered"
     )
     print(f"wrote {_shown(args, gpkg)}, {_shown(args, out / 'reach_map.html')}")
 

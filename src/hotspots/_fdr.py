@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._errors import DataError
+
 __all__ = ["BIN_LABELS", "false_discovery_rate", "fdr_significant", "gi_bins"]
 
 #: Label of each ``gi_bin`` value.
@@ -48,7 +50,7 @@ def false_discovery_rate(p: np.ndarray, alpha: float) -> float:
     0.0125
     """
     if not 0 < alpha < 1:
-        raise ValueError(f"alpha must be between 0 and 1, got {alpha}.")
+        raise DataError(f"alpha must be between 0 and 1, got {alpha}.")
     arr = np.asarray(p, dtype=float).ravel()
     arr = np.sort(arr[np.isfinite(arr)])
     m = arr.size

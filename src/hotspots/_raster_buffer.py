@@ -15,6 +15,11 @@ way routing engines draw isochrones from a grid of times (Valhalla, OpenTripPlan
 4. the boundary ``distance == buf`` is traced with marching squares (``contourpy``,
    filled contours, holes included) and returned as shapely polygons.
 
+No bridging: given the other streets nearby too, a cell is inside only where a reached
+piece is nearer than any other street (the field is ``max(d, buf + d - d_other)``,
+which crosses ``buf`` on the bisector), so the area stops where a place's own nearest
+street is one that is not reached, e.g. across a river or a motorway.
+
 For nested areas (one per time threshold) each field is lowered to the previous,
 shorter one wherever that one is smaller, so a shorter isochrone lies exactly inside
 a longer one. Gaps between buffers narrower than about a cell can close up.
@@ -48,8 +53,11 @@ def cell_for(points: np.ndarray, buf: float, cell: float) -> float:
     return size
 
 
+PointSet = tuple[np.ndarray, np.ndarray]
+
+
 def nested_buffers(
-    point_sets: Sequence[tuple[np.ndarray, np.ndarray]],
+    point_sets: Sequence[tuple[PointSet, PointSet | None]],
     buf: float,
     cell: float,
     *,
@@ -59,10 +67,13 @@ def nested_buffers(
 
     Parameters
     ----------
-    point_sets : sequence of ((k, 2) array, (k,) bool array)
+    point_sets : sequence of ((points, joined), (other points, joined) or None)
         Points along the pieces (at most ``cell`` apart) and whether each is joined to
         the next by a straight stretch (from ``_routing.piece_points``), one pair per
-        threshold, shortest first; each set should cover the one before.
+        threshold, shortest first; each set should cover the one before. The second
+        pair, when given, are points along the *other* streets nearby: a place is kept
+        only where a piece is nearer to it than any other street (so the area never
+        jumps a river, a railway or a motorway to streets that are not reached).
     buf : float
         Buffer distance in the points' units (metres).
     cell : float
@@ -78,9 +89,9 @@ def nested_buffers(
     """
     import shapely
 
-    def field_of(item: tuple[np.ndarray, np.ndarray]) -> tuple[int, int, np.ndarray] | None:
-        pts, joined = item
-        return _distance_field(pts, joined, buf, cell) if len(pts) else None
+    def field_of(item: tuple[PointSet, PointSet | None]) -> tuple[int, int, np.ndarray] | None:
+        (pts, joined), other = item
+        return _field(pts, joined, other, buf, cell) if len(pts) else None
 
     if workers > 1 and len(point_sets) > 1:
         from concurrent.futures import ThreadPoolExecutor
@@ -102,43 +113,83 @@ def nested_buffers(
     return out
 
 
-def _distance_field(
-    pts: np.ndarray, joined: np.ndarray, buf: float, cell: float
+def _field(
+    pts: np.ndarray, joined: np.ndarray, other: PointSet | None, buf: float, cell: float
 ) -> tuple[int, int, np.ndarray]:
-    """Grid origin (in cells) and the distance (m) from each cell centre to the pieces."""
-    from scipy import ndimage
-    from scipy.spatial import cKDTree
+    """Grid origin (in cells) and a field that is below ``buf`` exactly inside the area.
 
-    pad = buf + 2 * cell
-    ix = np.floor(pts[:, 0] / cell).astype(np.int64)
-    iy = np.floor(pts[:, 1] / cell).astype(np.int64)
+    Without ``other`` the field is the distance ``d`` to the pieces. With it, the field
+    is ``max(d, buf + d - d_other)``: below ``buf`` where ``d < buf`` and the pieces are
+    nearer than any other street, equal to ``buf`` on the bisector between them.
+    """
+    from scipy import ndimage
+
+    pad = (2 * buf if other is not None else buf) + 2 * cell
     gx0 = int(np.floor((pts[:, 0].min() - pad) / cell))
     gy0 = int(np.floor((pts[:, 1].min() - pad) / cell))
     nx = int(np.ceil((pts[:, 0].max() + pad) / cell)) - gx0
     ny = int(np.ceil((pts[:, 1].max() + pad) / cell)) - gy0
-    empty = np.ones((ny, nx), bool)
-    empty[iy - gy0, ix - gx0] = False
-    field = ndimage.distance_transform_edt(empty)
-    field *= cell
-    by, bx = np.nonzero(np.abs(field - buf) <= _BAND * cell)
+
+    def edt(p: np.ndarray) -> np.ndarray:
+        ix = np.floor(p[:, 0] / cell).astype(np.int64) - gx0
+        iy = np.floor(p[:, 1] / cell).astype(np.int64) - gy0
+        on = (ix >= 0) & (ix < nx) & (iy >= 0) & (iy < ny)
+        empty = np.ones((ny, nx), bool)
+        empty[iy[on], ix[on]] = False
+        if empty.all():
+            return np.full((ny, nx), np.inf)
+        d: np.ndarray = ndimage.distance_transform_edt(empty)
+        d *= cell
+        return d
+
+    field = edt(pts)
+    if other is None or len(other[0]) == 0:
+        by, bx = np.nonzero(np.abs(field - buf) <= _BAND * cell)
+        if len(by):
+            field[by, bx] = _exact(pts, joined, _centres(bx, by, gx0, gy0, cell), buf, cell)
+        return gx0, gy0, field
+    d_other = edt(other[0])
+    with np.errstate(invalid="ignore"):  # fmax: far from both (inf - inf) is outside
+        combined = np.fmax(field, buf + field - d_other)
+    # the EDT errs by under cell / sqrt(2) in each distance, so by under 1.42 cells in
+    # the combined field: refine where that could put a cell on the wrong side
+    by, bx = np.nonzero(np.abs(combined - buf) <= 1.5 * cell)
     if len(by):
-        centres = np.column_stack([(gx0 + bx + 0.5) * cell, (gy0 + by + 0.5) * cell])
-        # an unbalanced, loose tree builds in half the time and queries no slower here
-        tree = cKDTree(pts, balanced_tree=False, compact_nodes=False)
-        _, k = tree.query(centres, distance_upper_bound=buf + 3 * cell)
-        k = np.minimum(k, len(pts) - 1)  # none missing: every band cell is this near
-        gap = centres - pts[k]
-        exact = np.hypot(gap[:, 0], gap[:, 1])
-        ahead = np.nonzero(joined[k])[0]
-        exact[ahead] = np.minimum(
-            exact[ahead], _to_segment(centres[ahead], pts[k[ahead]], pts[k[ahead] + 1])
-        )
-        behind = np.nonzero((k > 0) & joined[k - 1])[0]
-        exact[behind] = np.minimum(
-            exact[behind], _to_segment(centres[behind], pts[k[behind] - 1], pts[k[behind]])
-        )
-        field[by, bx] = exact
-    return gx0, gy0, field
+        centres = _centres(bx, by, gx0, gy0, cell)
+        d = _exact(pts, joined, centres, buf + 4 * cell, cell)
+        do = _exact(other[0], other[1], centres, buf + 4 * cell, cell)
+        with np.errstate(invalid="ignore"):
+            combined[by, bx] = np.fmax(d, buf + d - do)
+    return gx0, gy0, combined
+
+
+def _centres(bx: np.ndarray, by: np.ndarray, gx0: int, gy0: int, cell: float) -> np.ndarray:
+    return np.column_stack([(gx0 + bx + 0.5) * cell, (gy0 + by + 0.5) * cell])
+
+
+def _exact(
+    pts: np.ndarray, joined: np.ndarray, centres: np.ndarray, reach: float, cell: float
+) -> np.ndarray:
+    """Distance from each centre to the polyline through ``pts`` (inf beyond ``reach``)."""
+    from scipy.spatial import cKDTree
+
+    # an unbalanced, loose tree builds in half the time and queries no slower here
+    tree = cKDTree(pts, balanced_tree=False, compact_nodes=False)
+    near, k = tree.query(centres, distance_upper_bound=reach + 3 * cell)
+    found = np.isfinite(near)
+    k = np.minimum(k, len(pts) - 1)
+    gap = centres - pts[k]
+    exact = np.hypot(gap[:, 0], gap[:, 1])
+    ahead = np.nonzero(joined[k] & found)[0]
+    exact[ahead] = np.minimum(
+        exact[ahead], _to_segment(centres[ahead], pts[k[ahead]], pts[k[ahead] + 1])
+    )
+    behind = np.nonzero((k > 0) & joined[k - 1] & found)[0]
+    exact[behind] = np.minimum(
+        exact[behind], _to_segment(centres[behind], pts[k[behind] - 1], pts[k[behind]])
+    )
+    exact[~found] = np.inf
+    return np.asarray(exact, float)
 
 
 def _to_segment(p: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:

@@ -3,32 +3,60 @@
 A street graph is turned once into flat arrays (node coordinates, one row per directed
 pair with the cheapest travel time in seconds, one row per street for geometry, short
 straight pieces of every street for snapping). They are cached in a module-level
-``WeakKeyDictionary`` keyed by the graph object, checked against its node and
-neighbour counts and the speed, so nothing is written into ``G.graph``. For each search
-a ``scipy.sparse`` CSR matrix is assembled from the cached arrays (one vectorised step)
-together with one virtual node per service. Points are snapped onto streets (not
-nodes).
+``WeakKeyDictionary`` keyed by the graph object and checked against its node and edge
+counts, the speed and **every edge's weight** (``travel_time``, or ``length`` with a
+fixed speed), so editing weights in place rebuilds them; nothing is written into
+``G.graph``. For each search a ``scipy.sparse`` CSR matrix is assembled from the cached
+arrays (one vectorised step) together with one virtual node per service. Points are
+snapped onto streets (not nodes).
 
-Direction: results are the time to walk (or ride, or drive) *from* a place *to* a
-service. The search runs from the services over the **transposed** graph, so on a
-directed drive graph one-way streets are followed in the right direction; on an
-undirected walk graph both directions are equal.
+Streets: every edge of the graph is kept, parallel edges and self-loops included. An
+edge u -> v and an edge v -> u that are the same street (the only pair between u and v,
+or the same geometry) form one two-way street row with a time each way; a one-way
+street has ``inf`` the other way.
+
+Direction: ``"to_service"`` (the default) is the time to go *from* a place *to* a
+service; the search runs from the services over the **transposed** graph.
+``"from_service"`` is the time from the service out to the place; the search runs over
+the graph itself. Both are exact on a directed graph; internally ``"from_service"`` is
+``"to_service"`` on the reversed graph (the two directions of every street swapped).
+
+Access legs (from a point to its nearest street) are charged at walking speed in every
+mode: people walk to their car or bike. Tunnels (OSM ``tunnel=*`` other than
+``building_passage``) are travelled through but never snapped to or drawn: a place above
+a tunnel is reached from the streets on the ground.
 """
 
 from __future__ import annotations
 
 import weakref
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
-from ._errors import CRSError, NetworkError
+from ._errors import CRSError, DataError, NetworkError
 
 __all__: list[str] = []
 
 #: Default speeds (km/h) per mode when the graph records none.
 DEFAULT_SPEED_KPH = {"walk": 4.8, "bike": 15.0, "drive": 30.0}
+
+#: Speed (km/h) of the access leg from a point to its street, in every mode.
+ACCESS_SPEED_KPH = 4.8
+
+Direction = Literal["to_service", "from_service"]
+DIRECTIONS: tuple[str, ...] = ("to_service", "from_service")
+
+
+def check_direction(direction: Any) -> Direction:
+    """Return ``direction`` or raise DataError naming the two choices."""
+    if direction not in DIRECTIONS:
+        raise DataError(
+            f"direction must be 'to_service' (time from a place to the service, the "
+            f"default) or 'from_service' (time from the service to a place), got {direction!r}."
+        )
+    return direction  # type: ignore[no-any-return]
 
 
 @dataclass(frozen=True)
@@ -40,17 +68,20 @@ class GraphArrays:
     y: np.ndarray
     pair_keys: np.ndarray  # sorted int64 u * n + v of every directed pair
     pair_time: np.ndarray  # cheapest travel time of each pair
-    street_u: np.ndarray  # one row per street (undirected, deduplicated)
+    street_u: np.ndarray  # one row per street (parallel edges and loops included)
     street_v: np.ndarray
     street_geom: np.ndarray  # LineString from u to v
     street_len: np.ndarray  # geometry length (m)
-    t_fwd: np.ndarray  # time u -> v (inf if not allowed)
-    t_bwd: np.ndarray  # time v -> u (inf if not allowed)
+    t_fwd: np.ndarray  # time u -> v along this street (inf if not allowed)
+    t_bwd: np.ndarray  # time v -> u along this street (inf if not allowed)
     speed_kph: float
     crs: Any
-    tree: Any  # shapely STRtree over street_geom (fallback for snapping)
+    surface: np.ndarray  # False for tunnels: travelled, but never snapped to or drawn
+    tree: Any  # shapely STRtree over the surface streets (fallback for snapping)
+    tree_rows: np.ndarray  # street row of each geometry in ``tree``
     seg: np.ndarray  # (m, 6): x0, y0, x1, y1, street row, distance along street at x0
-    seg_tree: Any  # scipy cKDTree of segment midpoints
+    seg_rows: np.ndarray  # rows of ``seg`` on surface streets, in ``seg_tree`` order
+    seg_tree: Any  # scipy cKDTree of the midpoints of seg[seg_rows]
     seg_half: float  # longest half segment (m)
     seg_begin: np.ndarray  # rows seg_begin[s]:seg_begin[s + 1] of seg belong to street s
 
@@ -58,21 +89,42 @@ class GraphArrays:
     def n(self) -> int:
         return len(self.nodes)
 
+    def oriented(self, direction: Direction) -> tuple[np.ndarray, np.ndarray]:
+        """Street times (forward, backward) of the graph searched for ``direction``.
 
-_CACHE: weakref.WeakKeyDictionary[Any, dict[Any, GraphArrays]] = weakref.WeakKeyDictionary()
+        ``"to_service"`` uses the graph as it is; ``"from_service"`` the reversed graph,
+        whose forward time along a street is the original backward one.
+        """
+        if direction == "to_service":
+            return self.t_fwd, self.t_bwd
+        return self.t_bwd, self.t_fwd
+
+
+_CACHE: weakref.WeakKeyDictionary[Any, tuple[Any, np.ndarray, GraphArrays]] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 def graph_crs(G: Any) -> Any:
     """Return the projected pyproj CRS of ``G`` or raise CRSError."""
     from pyproj import CRS
+    from pyproj.exceptions import CRSError as ProjCRSError
 
+    if not (hasattr(G, "graph") and hasattr(G, "edges") and hasattr(G, "nodes")):
+        raise DataError(
+            f"G must be a street graph (networkx.MultiDiGraph, e.g. from "
+            f"hotspots.network.load_network), got {type(G).__name__}."
+        )
     value = G.graph.get("crs")
     if value is None:
         raise CRSError(
             "The street graph has no G.graph['crs']. Load it with hotspots.network.load_network "
             "or project it with osmnx.project_graph(G, to_crs='EPSG:27700')."
         )
-    crs = CRS.from_user_input(value)
+    try:
+        crs = CRS.from_user_input(value)
+    except ProjCRSError as exc:
+        raise CRSError(f"The street graph's G.graph['crs'] = {value!r} is not a CRS.") from exc
     if crs.is_geographic:
         raise CRSError(
             f"The street graph is in a geographic CRS ({crs.to_string()}), in degrees, but "
@@ -84,14 +136,36 @@ def graph_crs(G: Any) -> Any:
 def graph_speed(G: Any, speed_kph: float | None) -> float:
     """The mode's speed in km/h: ``speed_kph``, else the graph's, else by mode."""
     if speed_kph is not None:
-        value = float(speed_kph)
+        try:
+            value = float(speed_kph)
+        except (TypeError, ValueError):
+            value = float("nan")
     else:
         value = float(
             G.graph.get("speed_kph") or DEFAULT_SPEED_KPH.get(G.graph.get("mode", "walk"), 4.8)
         )
     if not np.isfinite(value) or value <= 0:
-        raise ValueError(f"speed_kph must be a positive number, got {speed_kph!r}.")
+        raise DataError(f"speed_kph must be a positive number of km/h, got {speed_kph!r}.")
     return value
+
+
+def _edge_weights(G: Any, attr: str) -> np.ndarray:
+    """The ``attr`` of every edge, in ``G.edges`` order (NaN where missing or unreadable)."""
+    adj = getattr(G, "_adj", None)
+    if isinstance(adj, dict) and G.is_multigraph():  # the same order as G.edges, faster
+        values = [d.get(attr) for nbrs in adj.values() for kd in nbrs.values() for d in kd.values()]
+    else:
+        values = [value for *_, value in G.edges(data=attr)]
+    try:
+        return np.array(values, dtype=float)
+    except (TypeError, ValueError):  # text weights: one by one
+        out = np.empty(len(values), float)
+        for k, value in enumerate(values):
+            try:
+                out[k] = np.nan if value is None else float(value)
+            except (TypeError, ValueError):
+                out[k] = np.nan
+        return out
 
 
 def graph_arrays(G: Any, speed_kph: float | None = None) -> GraphArrays:
@@ -99,21 +173,35 @@ def graph_arrays(G: Any, speed_kph: float | None = None) -> GraphArrays:
 
     With ``speed_kph`` given, every edge's time is ``length / speed``; otherwise the
     edges' ``travel_time`` attribute (seconds) is used. The cache is keyed by the graph
-    object (weakly) and by its node/edge counts and the speed, so an edited graph is
-    rebuilt.
+    object (weakly) and checked against its node and edge counts, the speed and every
+    edge's weight, so a graph edited in place (even one ``travel_time``) is rebuilt.
     """
     import shapely
 
     crs = graph_crs(G)
     speed = graph_speed(G, speed_kph)
-    adj = getattr(G, "_adj", None)
-    n_pairs = sum(map(len, adj.values())) if isinstance(adj, dict) else G.number_of_edges()
-    version = (len(G), n_pairs, speed_kph, speed)
-    per_graph = _CACHE.setdefault(G, {})
-    if version in per_graph:
-        return per_graph[version]
-    if G.number_of_nodes() == 0 or G.number_of_edges() == 0:
+    attr = "length" if speed_kph is not None else "travel_time"
+    weights = _edge_weights(G, attr)
+    if len(G) == 0 or len(weights) == 0:
         raise NetworkError("The street graph has no edges; load a larger area.")
+    version = (len(G), len(weights), speed_kph, speed)
+    cached = _CACHE.get(G)
+    if cached is not None and cached[0] == version and np.array_equal(cached[1], weights):
+        return cached[2]
+    missing = int(np.isnan(weights).sum())
+    if missing:
+        if speed_kph is not None:
+            raise NetworkError(
+                f"{missing} of {len(weights)} edges have no 'length' (metres), needed with "
+                "speed_kph=. Load the graph with hotspots.network.load_network."
+            )
+        raise NetworkError(
+            f"{missing} of {len(weights)} edges have no 'travel_time' (seconds). Add them with "
+            "osmnx.add_edge_speeds + osmnx.add_edge_travel_times, or pass speed_kph=."
+        )
+    bad = ~np.isfinite(weights) | (weights < 0)
+    if bad.any():
+        raise NetworkError(f"{int(bad.sum())} edges have a negative or non-finite {attr}.")
 
     nodes = list(G.nodes)
     index = {node: i for i, node in enumerate(nodes)}
@@ -124,51 +212,44 @@ def graph_arrays(G: Any, speed_kph: float | None = None) -> GraphArrays:
     except KeyError as exc:
         raise NetworkError("Every node needs 'x' and 'y' coordinates (osmnx layout).") from exc
 
-    m = G.number_of_edges()
-    u = np.empty(m, np.int64)
-    v = np.empty(m, np.int64)
-    t = np.empty(m, float)
-    geoms = np.empty(m, object)
-    missing_time = 0
-    mps = speed / 3.6
-    for k, (a, b, data) in enumerate(G.edges(data=True)):
-        u[k] = index[a]
-        v[k] = index[b]
-        length = data.get("length")
-        if speed_kph is not None:
-            if length is None:
-                raise NetworkError("Edges need a 'length' (metres) to use speed_kph.")
-            t[k] = float(length) / mps
-        else:
-            tt = data.get("travel_time")
-            if tt is None:
-                missing_time += 1
-                t[k] = np.nan
-            else:
-                t[k] = float(tt)
-        geoms[k] = data.get("geometry")
-    if missing_time:
-        raise NetworkError(
-            f"{missing_time} of {m} edges have no 'travel_time' (seconds). Add them with "
-            "osmnx.add_edge_speeds + osmnx.add_edge_travel_times, or pass speed_kph=."
-        )
-    bad = ~np.isfinite(t) | (t < 0)
-    if bad.any():
-        raise NetworkError(f"{int(bad.sum())} edges have a negative or non-finite travel_time.")
+    ends: list[int] = []
+    data: list[Any] = []
+    adj = getattr(G, "_adj", None)
+    if isinstance(adj, dict) and G.is_multigraph():  # G.edges order, without the views
+        for a, nbrs in adj.items():
+            ia = index[a]
+            for b, kd in nbrs.items():
+                ib = index[b]
+                for d in kd.values():
+                    ends += (ia, ib)
+                    data.append(d)
+    else:
+        for a, b, d in G.edges(data=True):
+            ends += (index[a], index[b])
+            data.append(d)
+    uv = np.array(ends, np.int64).reshape(-1, 2)
+    u, v = uv[:, 0], uv[:, 1]
+    geoms = np.array([d.get("geometry") for d in data] + [None], dtype=object)[:-1]
+    tags = [d.get("tunnel") for d in data]
+    tunnel = np.array([t is not None and _is_tunnel(t) for t in tags], bool)
+    t = weights / (speed / 3.6) if speed_kph is not None else weights
 
     no_geom = np.array([g is None for g in geoms])
     if no_geom.any():
         idx = np.nonzero(no_geom)[0]
         coords = np.stack([x[u[idx]], y[u[idx]], x[v[idx]], y[v[idx]]], axis=1).reshape(-1, 2, 2)
         geoms[idx] = shapely.linestrings(coords)
+    if shapely.has_z(geoms).any():
+        geoms = np.asarray(shapely.force_2d(geoms), dtype=object)
     # make every geometry run from u to v
-    start = shapely.get_point(geoms, 0)
-    sx, sy = shapely.get_x(start), shapely.get_y(start)
-    flip = np.hypot(sx - x[u], sy - y[u]) > np.hypot(sx - x[v], sy - y[v])
+    coords, which = shapely.get_coordinates(geoms, return_index=True)
+    start = coords[np.searchsorted(which, np.arange(len(geoms)))]
+    sx, sy = start[:, 0], start[:, 1]
+    flip = (u != v) & (np.hypot(sx - x[u], sy - y[u]) > np.hypot(sx - x[v], sy - y[v]))
     if flip.any():
         geoms[flip] = shapely.reverse(geoms[flip])
 
-    # cheapest time per directed pair (self-loops dropped)
+    # cheapest time per directed pair (self-loops never shorten a path)
     keep = u != v
     keys = u[keep] * n + v[keep]
     order = np.lexsort((t[keep], keys))
@@ -178,19 +259,11 @@ def graph_arrays(G: Any, speed_kph: float | None = None) -> GraphArrays:
     pair_keys = keys_sorted[first]
     pair_time = t[keep][order][first]
 
-    # one row per street: the (min, max) pair with its cheapest geometry
-    lo, hi = np.minimum(u, v), np.maximum(u, v)
-    skeys = lo * n + hi
-    sorder = np.lexsort((t, skeys))
-    sk = skeys[sorder]
-    sfirst = np.ones(len(sk), bool)
-    sfirst[1:] = sk[1:] != sk[:-1]
-    sel = sorder[sfirst]
-    sel = sel[u[sel] != v[sel]]
-    su, sv = u[sel], v[sel]
-    sgeom = geoms[sel]
-    t_fwd = lookup(pair_keys, pair_time, su * n + sv)
-    t_bwd = lookup(pair_keys, pair_time, sv * n + su)
+    su, sv, sgeom, t_fwd, t_bwd, head = _streets(u, v, t, geoms, n)
+    surface = ~tunnel[head]
+    if not surface.any():  # only tunnels: snap to them all the same
+        surface[:] = True
+    tree_rows = np.nonzero(surface)[0]
     arrays = GraphArrays(
         nodes=nodes,
         x=x,
@@ -205,16 +278,94 @@ def graph_arrays(G: Any, speed_kph: float | None = None) -> GraphArrays:
         t_bwd=t_bwd,
         speed_kph=speed,
         crs=crs,
-        tree=shapely.STRtree(sgeom),
-        **_segments(sgeom),
+        surface=surface,
+        tree=shapely.STRtree(sgeom[tree_rows]),
+        tree_rows=tree_rows,
+        **_segments(sgeom, surface),
     )
-    per_graph.clear()
-    per_graph[version] = arrays
+    _CACHE[G] = (version, weights, arrays)
     return arrays
 
 
-def _segments(geoms: np.ndarray, max_len: float = 50.0) -> dict[str, Any]:
-    """Straight pieces (at most ``max_len`` long) of every street, for fast snapping."""
+def _is_tunnel(value: Any) -> bool:
+    """OSM ``tunnel`` tag of an edge (a list after osmnx simplification): underground?"""
+    values = value if isinstance(value, list) else [value]
+    return any(str(x).lower() not in ("none", "no", "building_passage", "") for x in values)
+
+
+def _streets(
+    u: np.ndarray, v: np.ndarray, t: np.ndarray, geoms: np.ndarray, n: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """One row per street: every edge, with an edge and its reverse joined into one.
+
+    Edges are grouped by their unordered end nodes. Where a group is a single edge, or
+    exactly one edge each way between two different nodes with lengths within 1 %, it is
+    one street. Otherwise
+    (parallel edges, self-loops) edges are joined only when they share their geometry's
+    midpoint (to 1 cm), so every distinct street is kept. A self-loop's direction is the
+    sense of its ring (anticlockwise forward).
+    """
+    import shapely
+
+    lo, hi = np.minimum(u, v), np.maximum(u, v)
+    loop = u == v
+    coords, which = shapely.get_coordinates(geoms, return_index=True)
+    # twice the signed area of each (closed) ring, for the sense of self-loops
+    cross = coords[:-1, 0] * coords[1:, 1] - coords[1:, 0] * coords[:-1, 1]
+    same = which[1:] == which[:-1]
+    area2 = np.bincount(which[:-1][same], weights=cross[same], minlength=len(geoms))
+    forward = np.where(loop, area2 >= 0, u <= v)
+
+    def canonical(rows: np.ndarray) -> np.ndarray:
+        """Geometries of edges ``rows`` drawn from the street's u to its v."""
+        out: np.ndarray = geoms[rows].copy()
+        back = ~forward[rows]
+        if back.any():
+            out[back] = shapely.reverse(out[back])
+        return out
+
+    gkey = lo * n + hi
+    order = np.argsort(gkey, kind="stable")
+    gs = gkey[order]
+    starts = np.r_[0, np.nonzero(gs[1:] != gs[:-1])[0] + 1]
+    size = np.diff(np.r_[starts, len(gs)])
+    size_of = np.empty(len(gs), np.int64)
+    size_of[order] = np.repeat(size, size)
+    n_fwd = np.bincount(np.repeat(np.arange(len(size)), size), weights=forward[order])
+    # a pair u -> v, v -> u of about the same length is one two-way street
+    glen = shapely.length(geoms)
+    two = starts[(size == 2) & (n_fwd == 1)]
+    two = two[~loop[order[two]]]
+    a, b = order[two], order[two + 1]
+    alike = np.abs(glen[a] - glen[b]) <= 1.0 + 0.01 * np.maximum(glen[a], glen[b])
+    simple = size_of == 1
+    simple[a[alike]] = True
+    simple[b[alike]] = True
+    mx = np.zeros(len(geoms), np.int64)
+    my = np.zeros(len(geoms), np.int64)
+    hard = np.nonzero(~simple)[0]
+    if len(hard):
+        mid = shapely.line_interpolate_point(canonical(hard), 0.5, normalized=True)
+        mx[hard] = np.round(shapely.get_x(mid) * 100).astype(np.int64)
+        my[hard] = np.round(shapely.get_y(mid) * 100).astype(np.int64)
+    sorder = np.lexsort((~forward, my, mx, gkey))
+    k3 = np.column_stack([gkey, mx, my])[sorder]
+    new = np.ones(len(sorder), bool)
+    new[1:] = (k3[1:] != k3[:-1]).any(axis=1)
+    street_of = np.cumsum(new) - 1
+    n_streets = int(street_of[-1]) + 1 if len(street_of) else 0
+    t_fwd = np.full(n_streets, np.inf)
+    t_bwd = np.full(n_streets, np.inf)
+    fw = forward[sorder]
+    np.minimum.at(t_fwd, street_of[fw], t[sorder][fw])
+    np.minimum.at(t_bwd, street_of[~fw], t[sorder][~fw])
+    head = sorder[new]  # a forward edge where there is one (sorted first)
+    return lo[head], hi[head], canonical(head), t_fwd, t_bwd, head
+
+
+def _segments(geoms: np.ndarray, surface: np.ndarray, max_len: float = 50.0) -> dict[str, Any]:
+    """Straight pieces (at most ``max_len`` long) of every street, for fast snapping
+    (a k-d tree of the pieces of the ``surface`` streets)."""
     import shapely
     from scipy.spatial import cKDTree
 
@@ -245,10 +396,17 @@ def _segments(geoms: np.ndarray, max_len: float = 50.0) -> dict[str, Any]:
             offset[rep] + a * length[rep],
         ]
     )
-    mid = np.column_stack([(seg[:, 0] + seg[:, 2]) / 2, (seg[:, 1] + seg[:, 3]) / 2])
+    rows = np.nonzero(surface[seg[:, 4].astype(np.int64)])[0]
+    mid = np.column_stack([(seg[rows, 0] + seg[rows, 2]) / 2, (seg[rows, 1] + seg[rows, 3]) / 2])
     half = float(np.max(length / parts) / 2) if len(length) else 0.0
     begin = np.searchsorted(seg[:, 4], np.arange(len(geoms) + 1))
-    return {"seg": seg, "seg_tree": cKDTree(mid), "seg_half": half, "seg_begin": begin}
+    return {
+        "seg": seg,
+        "seg_rows": rows,
+        "seg_tree": cKDTree(mid),
+        "seg_half": half,
+        "seg_begin": begin,
+    }
 
 
 def lookup(keys: np.ndarray, values: np.ndarray, query: np.ndarray) -> np.ndarray:
@@ -269,11 +427,14 @@ class Snap:
     street: np.ndarray  # street row
     frac: np.ndarray  # position along the street, 0 at u, 1 at v
     dist_m: np.ndarray  # perpendicular (access) distance in metres
-    access_s: np.ndarray  # access leg in seconds at the mode's speed
+    access_s: np.ndarray  # access leg in seconds at walking speed (ACCESS_SPEED_KPH)
 
 
 def snap(arrays: GraphArrays, points: np.ndarray) -> Snap:
-    """Snap points to their nearest street and project them onto it."""
+    """Snap points to their nearest street and project them onto it.
+
+    Tunnels are left out: nobody enters one from the ground above it.
+    """
     import shapely
 
     if len(points) == 0:
@@ -282,9 +443,9 @@ def snap(arrays: GraphArrays, points: np.ndarray) -> Snap:
 
     pxy = shapely.get_coordinates(points)
     seg = arrays.seg
-    k = min(6, len(seg))
+    k = min(6, len(arrays.seg_rows))
     d_mid, j = arrays.seg_tree.query(pxy, k=k, workers=-1)
-    d_mid, j = d_mid.reshape(len(pxy), k), j.reshape(len(pxy), k)
+    d_mid, j = d_mid.reshape(len(pxy), k), arrays.seg_rows[j.reshape(len(pxy), k)]
     x0, y0, x1, y1 = seg[j, 0], seg[j, 1], seg[j, 2], seg[j, 3]
     dx, dy = x1 - x0, y1 - y0
     ll = dx * dx + dy * dy
@@ -307,12 +468,12 @@ def snap(arrays: GraphArrays, points: np.ndarray) -> Snap:
         frac = np.clip(np.nan_to_num(along[rows, pick] / slen[rows, pick]), 0.0, 1.0)
     # exact unless an unseen piece could be nearer: check those with the STRtree
     unsure = np.nonzero(dmin > d_mid[:, -1] - arrays.seg_half)[0]
-    if k >= len(seg):
+    if k >= len(arrays.seg_rows):
         unsure = unsure[:0]
     if len(unsure):
         st, fr, dm = _snap_tree(arrays, points[unsure])
         street[unsure], frac[unsure], dist_m[unsure] = st, fr, dm
-    return Snap(street, frac, dist_m, dist_m / (arrays.speed_kph / 3.6))
+    return Snap(street, frac, dist_m, dist_m / (ACCESS_SPEED_KPH / 3.6))
 
 
 def _snap_tree(arrays: GraphArrays, points: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -320,6 +481,7 @@ def _snap_tree(arrays: GraphArrays, points: np.ndarray) -> tuple[np.ndarray, ...
     import shapely
 
     idx, dist = arrays.tree.query_nearest(points, return_distance=True, all_matches=True)
+    idx = np.vstack([idx[0], arrays.tree_rows[idx[1]]])
     # among equally near streets prefer the one with an end closest to the point, so a
     # point on a node is placed on that node's streets (not on a street merely passing it)
     pos = shapely.line_locate_point(arrays.street_geom[idx[1]], points[idx[0]], normalized=True)
@@ -338,14 +500,16 @@ def _snap_tree(arrays: GraphArrays, points: np.ndarray) -> tuple[np.ndarray, ...
     return street, frac, dist_m
 
 
-def seed_costs(arrays: GraphArrays, s: Snap) -> tuple[np.ndarray, np.ndarray]:
-    """Time from the street's u and v ends to the snapped places (inf when not allowed).
+def seed_costs(arrays: GraphArrays, s: Snap, direction: Direction) -> tuple[np.ndarray, np.ndarray]:
+    """Time between the street's u and v ends and the snapped services (inf when not allowed).
 
-    A place at fraction g of street u-v is reached from u by travelling g of u -> v, and
-    from v by travelling 1 - g of v -> u.
+    For ``"to_service"`` a service at fraction g of street u-v is reached from u by
+    travelling g of u -> v, and from v by travelling 1 - g of v -> u; for
+    ``"from_service"`` the same on the reversed graph.
     """
+    tf, tb = arrays.oriented(direction)
     with np.errstate(invalid="ignore"):
-        return _ends(s.frac, arrays.t_fwd[s.street], arrays.t_bwd[s.street], s.access_s, seed=True)
+        return _ends(s.frac, tf[s.street], tb[s.street], s.access_s, seed=True)
 
 
 def _ends(
@@ -361,18 +525,23 @@ def _ends(
     return np.nan_to_num(at_u, nan=np.inf), np.nan_to_num(at_v, nan=np.inf)
 
 
-def leave_costs(arrays: GraphArrays, s: Snap) -> tuple[np.ndarray, np.ndarray]:
-    """Time from snapped places to the street's u and v ends (inf when not allowed)."""
+def leave_costs(
+    arrays: GraphArrays, s: Snap, direction: Direction
+) -> tuple[np.ndarray, np.ndarray]:
+    """Time between snapped places and the street's u and v ends (inf when not allowed)."""
+    tf, tb = arrays.oriented(direction)
     with np.errstate(invalid="ignore"):
-        return _ends(s.frac, arrays.t_fwd[s.street], arrays.t_bwd[s.street], s.access_s, seed=False)
+        return _ends(s.frac, tf[s.street], tb[s.street], s.access_s, seed=False)
 
 
-def transposed_matrix(arrays: GraphArrays, s: Snap) -> Any:
-    """CSR matrix of the transposed graph plus one virtual node per snapped service.
+def search_matrix(arrays: GraphArrays, s: Snap, direction: Direction) -> Any:
+    """CSR matrix of the graph searched for ``direction`` plus one virtual node per service.
 
-    Virtual node ``n + i`` has edges to the ends of service ``i``'s street whose weights
-    are the times from those ends to the service, so a search from the virtual nodes over
-    the transposed graph gives, at every node, the time from that node to a service.
+    For ``"to_service"`` this is the transposed graph: virtual node ``n + i`` has edges to
+    the ends of service ``i``'s street weighted by the times from those ends to the
+    service, so a search from the virtual nodes gives, at every node, the time from that
+    node to a service. For ``"from_service"`` it is the graph itself, and the search gives
+    the time from a service to every node.
     """
     import scipy.sparse as sp
 
@@ -380,14 +549,12 @@ def transposed_matrix(arrays: GraphArrays, s: Snap) -> Any:
     k = len(s.street)
     u_all = arrays.pair_keys // n
     v_all = arrays.pair_keys % n
-    from_u, from_v = seed_costs(arrays, s)
+    from_u, from_v = seed_costs(arrays, s, direction)
     virt = n + np.arange(k)
-    rows = [v_all, virt, virt]  # transposed: original u -> v becomes v -> u
-    cols = [u_all, arrays.street_u[s.street], arrays.street_v[s.street]]
-    data = [arrays.pair_time, from_u, from_v]
-    r = np.concatenate(rows)
-    c = np.concatenate(cols)
-    d = np.concatenate(data)
+    tail, head = (v_all, u_all) if direction == "to_service" else (u_all, v_all)
+    r = np.concatenate([tail, virt, virt])
+    c = np.concatenate([head, arrays.street_u[s.street], arrays.street_v[s.street]])
+    d = np.concatenate([arrays.pair_time, from_u, from_v])
     ok = np.isfinite(d)
     return sp.csr_matrix((d[ok], (r[ok], c[ok])), shape=(n + k, n + k))
 
@@ -397,19 +564,20 @@ def nearest(
     services: Snap,
     targets: Snap,
     *,
+    direction: Direction = "to_service",
     limit_s: float = np.inf,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Seconds from each target to its nearest service and that service's position.
+    """Seconds between each target and its nearest service, and that service's position.
 
-    One multi-source Dijkstra search over the transposed graph from the services'
-    virtual nodes (``min_only=True``); ``sources`` tells which service reached each
-    node first. Unreached targets get ``inf`` and position ``-1``.
+    One multi-source Dijkstra search from the services' virtual nodes
+    (``min_only=True``) over the matrix of :func:`search_matrix`; ``sources`` tells which
+    service reached each node first. Unreached targets get ``inf`` and position ``-1``.
     """
     from scipy.sparse.csgraph import dijkstra
 
     n = arrays.n
     k = len(services.street)
-    mat = transposed_matrix(arrays, services)
+    mat = search_matrix(arrays, services, direction)
     dist, _, src = dijkstra(
         mat,
         directed=True,
@@ -421,14 +589,15 @@ def nearest(
     src = np.where(src >= n, src - n, -1)
     tu = arrays.street_u[targets.street]
     tv = arrays.street_v[targets.street]
-    to_u, to_v = leave_costs(arrays, targets)
+    to_u, to_v = leave_costs(arrays, targets, direction)
     with np.errstate(over="ignore", invalid="ignore"):
         via_u = to_u + dist[tu]
         via_v = to_v + dist[tv]
     best = np.minimum(via_u, via_v)
     which = np.where(via_u <= via_v, src[tu], src[tv])
 
-    # a target and a service on the same street: the direct walk along it
+    # a target and a service on the same street: the direct way along it
+    tf, tb = arrays.oriented(direction)
     if len(targets.street) and k:
         sorder = np.argsort(services.street, kind="stable")
         sstreets = services.street[sorder]
@@ -439,7 +608,8 @@ def nearest(
             e = targets.street[ti]
             f = targets.frac[ti]
             g = services.frac[cand]
-            along = np.where(g >= f, (g - f) * arrays.t_fwd[e], (f - g) * arrays.t_bwd[e])
+            with np.errstate(invalid="ignore"):
+                along = np.where(g >= f, (g - f) * tf[e], (f - g) * tb[e])
             along = np.where(g == f, 0.0, along)
             cost = targets.access_s[ti] + services.access_s[cand] + along
             j = int(np.argmin(cost))
@@ -451,6 +621,56 @@ def nearest(
     return best, which
 
 
+def matrix(
+    arrays: GraphArrays,
+    services: Snap,
+    targets: Snap,
+    *,
+    direction: Direction = "to_service",
+    limit_s: float = np.inf,
+    chunk: int = 64,
+) -> np.ndarray:
+    """Seconds between every target (rows) and every service (columns), inf if unreached.
+
+    One Dijkstra search per service over the matrix of :func:`search_matrix` (several
+    services per call to scipy, ``chunk`` at a time to bound memory).
+    """
+    from scipy.sparse.csgraph import dijkstra
+
+    n, k = arrays.n, len(services.street)
+    out = np.full((len(targets.street), k), np.inf)
+    if k == 0 or len(targets.street) == 0:
+        return out
+    mat = search_matrix(arrays, services, direction)
+    tu = arrays.street_u[targets.street]
+    tv = arrays.street_v[targets.street]
+    to_u, to_v = leave_costs(arrays, targets, direction)
+    tf, tb = arrays.oriented(direction)
+    for lo in range(0, k, chunk):
+        hi = min(lo + chunk, k)
+        dist = dijkstra(mat, directed=True, indices=n + np.arange(lo, hi), limit=limit_s)
+        with np.errstate(over="ignore", invalid="ignore"):
+            best = np.minimum(to_u + dist[:, tu], to_v + dist[:, tv])
+        out[:, lo:hi] = best.T
+    # a target and a service on the same street: the direct way along it
+    sorder = np.argsort(services.street, kind="stable")
+    first = np.searchsorted(services.street[sorder], targets.street, "left")
+    count = np.searchsorted(services.street[sorder], targets.street, "right") - first
+    t_idx = np.repeat(np.arange(len(targets.street)), count)
+    step = np.arange(len(t_idx)) - np.repeat(np.cumsum(count) - count, count)
+    s_idx = sorder[np.repeat(first, count) + step]
+    if len(t_idx):
+        f, g = targets.frac[t_idx], services.frac[s_idx]
+        e = targets.street[t_idx]
+        with np.errstate(invalid="ignore"):
+            along = np.where(g >= f, (g - f) * tf[e], (f - g) * tb[e])
+        along = np.where(g == f, 0.0, np.nan_to_num(along, nan=np.inf))
+        direct = targets.access_s[t_idx] + services.access_s[s_idx] + along
+        out[t_idx, s_idx] = np.minimum(out[t_idx, s_idx], direct)
+    out[out > limit_s] = np.inf
+    return out
+
+
 def pieces(
     arrays: GraphArrays,
     dist: np.ndarray,
@@ -460,8 +680,12 @@ def pieces(
     svc_group: np.ndarray,
     split: bool,
     within: np.ndarray,
+    direction: Direction = "to_service",
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Street pieces reached within ``t_s``: (street, start, end fraction, group).
+
+    ``dist`` holds the node times of a search for ``direction`` (see
+    :func:`search_matrix`).
 
     Only the streets ``within`` (from :func:`streets_within` for a time at least
     ``t_s``) are looked at, so several thresholds of one search are cheap.
@@ -471,17 +695,22 @@ def pieces(
     cand = within[keep]
     su, sv = arrays.street_u[cand], arrays.street_v[cand]
     du, dv = du_all[keep], dv_all[keep]
-    tb = np.where(np.isfinite(arrays.t_bwd[cand]), arrays.t_bwd[cand], arrays.t_fwd[cand])
-    tf = np.where(np.isfinite(arrays.t_fwd[cand]), arrays.t_fwd[cand], arrays.t_bwd[cand])
+    tf_all, tb_all = arrays.oriented(direction)
+    tf, tb = tf_all[cand], tb_all[cand]
     with np.errstate(invalid="ignore", divide="ignore"):
-        # the part near u is reached by going to u (u -> ... service): v -> u direction
+        # a place at fraction x reaches a service through u in x * tb + du (it travels
+        # v -> u along the street), through v in (1 - x) * tf + dv: a one-way street is
+        # reached only from the end its traffic flows to
         r_u = np.clip((t_s - du) / tb, 0.0, 1.0)
         r_v = np.clip((t_s - dv) / tf, 0.0, 1.0)
         r_u = np.where(np.isfinite(du) & (du <= t_s), np.nan_to_num(r_u, nan=1.0), -1.0)
         r_v = np.where(np.isfinite(dv) & (dv <= t_s), np.nan_to_num(r_v, nan=1.0), -1.0)
         if split and src is not None:
-            mid = np.clip((dv + tf - du) / (2 * np.maximum(tf, 1e-12)), 0.0, 1.0)
-            mid = np.nan_to_num(mid, nan=0.5)
+            # where the ways through u and through v take equally long
+            mid = (dv + tf - du) / (tb + tf)
+            mid = np.where(np.isfinite(tb), mid, 0.0)
+            mid = np.where(np.isfinite(tf), mid, 1.0)
+            mid = np.clip(np.nan_to_num(mid, nan=0.5, posinf=1.0, neginf=0.0), 0.0, 1.0)
         else:
             mid = np.where(r_u + r_v >= 1.0, 1.0, np.maximum(r_u, 0.0))
     a_end = np.minimum(r_u, mid)
@@ -498,14 +727,16 @@ def pieces(
     start = [np.zeros(len(idx_a)), b_start[idx_b]]
     end = [np.maximum(a_end[idx_a], 0.0), np.ones(len(idx_b))]
     # the service's own street, around the service
+    # (places before the service travel forward to it, places after it backward)
     ttl = np.maximum(t_s - svc.access_s, -1.0)
     ok = ttl >= 0
     e = svc.street[ok]
-    span_f = ttl[ok] / np.maximum(arrays.t_fwd[e], 1e-12)
-    span_b = ttl[ok] / np.maximum(arrays.t_bwd[e], 1e-12)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        before = np.nan_to_num(ttl[ok] / tf_all[e], nan=1.0, posinf=1.0)
+        after = np.nan_to_num(ttl[ok] / tb_all[e], nan=1.0, posinf=1.0)
     street.append(e)
-    start.append(np.clip(svc.frac[ok] - span_b, 0.0, 1.0))
-    end.append(np.clip(svc.frac[ok] + span_f, 0.0, 1.0))
+    start.append(np.clip(svc.frac[ok] - before, 0.0, 1.0))
+    end.append(np.clip(svc.frac[ok] + after, 0.0, 1.0))
     group.append(svc_group[np.nonzero(ok)[0]])
     return (
         np.concatenate(street),
@@ -521,12 +752,20 @@ def streets_within(arrays: GraphArrays, dist: np.ndarray, t_s: float) -> np.ndar
 
 
 def piece_points(
-    arrays: GraphArrays, street: np.ndarray, a: np.ndarray, b: np.ndarray, step: float
-) -> tuple[np.ndarray, np.ndarray]:
+    arrays: GraphArrays,
+    street: np.ndarray,
+    a: np.ndarray,
+    b: np.ndarray,
+    step: float,
+    *,
+    with_position: bool = False,
+) -> tuple[np.ndarray, ...]:
     """Points at most ``step`` metres apart along street pieces, ends included.
 
     Returns an ``(k, 2)`` array of x, y and a boolean array, True where point ``i`` and
-    point ``i + 1`` are joined by a straight stretch of street. Works on the straight
+    point ``i + 1`` are joined by a straight stretch of street (and, with
+    ``with_position``, the row of ``street`` each point lies on and its distance in
+    metres from that street's start). Works on the straight
     segments of ``arrays.seg``, so curved streets are followed vertex by vertex.
     """
     seg = arrays.seg
@@ -553,7 +792,11 @@ def piece_points(
     f = f0[r] + (f1 - f0)[r] * (j / np.maximum(n - 1, 1)[r])
     joined = np.zeros(len(r), bool)
     joined[:-1] = r[1:] == r[:-1]
-    return np.column_stack([x0[r] + f * (x1 - x0)[r], y0[r] + f * (y1 - y0)[r]]), joined
+    xy = np.column_stack([x0[r] + f * (x1 - x0)[r], y0[r] + f * (y1 - y0)[r]])
+    if not with_position:
+        return xy, joined
+    row = rep[ok][r]
+    return xy, joined, row, off[r] + f * seg_len[r]
 
 
 def piece_geoms(
@@ -578,3 +821,47 @@ def piece_geoms(
     for i in np.nonzero(part & ~straight)[0]:
         geoms[i] = substring(geoms[i], float(a[i]), float(b[i]), normalized=True)
     return np.asarray(shapely.force_2d(geoms), dtype=object)
+
+
+def other_points(
+    arrays: GraphArrays,
+    street: np.ndarray,
+    a: np.ndarray,
+    b: np.ndarray,
+    box: tuple[float, float, float, float],
+    step: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Points every ``step`` metres along the street parts *not* in the given pieces.
+
+    Only streets crossing ``box`` (xmin, ymin, xmax, ymax) are looked at. Returns points
+    and joined flags as :func:`piece_points`. An isochrone keeps a place only where its
+    nearest street is a reached piece, not one of these.
+    """
+    import shapely
+
+    rows = arrays.tree_rows[np.asarray(arrays.tree.query(shapely.box(*box)), np.int64)]
+    rows = np.setdiff1d(rows, street[(a <= 0.0) & (b >= 1.0)])  # wholly reached: no points
+    if len(rows) == 0:
+        return np.empty((0, 2)), np.empty(0, bool)
+    xy, joined, row, along = piece_points(
+        arrays, rows, np.zeros(len(rows)), np.ones(len(rows)), step, with_position=True
+    )
+    # merge the reached intervals of each street (keys street * 2 + fraction stay apart)
+    lo_key = street * 2.0 + a
+    hi_key = street * 2.0 + b
+    order = np.argsort(lo_key, kind="stable")
+    lo_key, hi_key = lo_key[order], hi_key[order]
+    reach_hi = np.maximum.accumulate(hi_key) if len(hi_key) else hi_key
+    new = np.ones(len(lo_key), bool)
+    new[1:] = lo_key[1:] > reach_hi[:-1]
+    starts = lo_key[new]
+    ends = np.maximum.reduceat(hi_key, np.nonzero(new)[0]) if len(hi_key) else hi_key
+    s_row = rows[row]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        frac = np.nan_to_num(along / arrays.street_len[s_row], nan=0.0)
+    key = s_row * 2.0 + frac
+    k = np.searchsorted(starts, key + 1e-9, side="right") - 1
+    inside = (k >= 0) & (key <= ends[np.maximum(k, 0)] + 1e-9) if len(starts) else key < -1
+    out = ~inside
+    keep_join = joined & out & np.r_[out[1:], False]
+    return xy[out], keep_join[out]

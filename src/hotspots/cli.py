@@ -141,6 +141,12 @@ def _parser() -> argparse.ArgumentParser:
     rc.add_argument("--network", type=Path, help="GraphML, .osm or .osm.pbf (optional)")
     rc.add_argument("--mode", choices=("walk", "bike", "drive"), default="walk")
     rc.add_argument("--minutes", type=float, default=15.0)
+    rc.add_argument(
+        "--direction",
+        choices=("to_service", "from_service"),
+        default="to_service",
+        help="time from each target to the service (default) or from the service out",
+    )
     rc.add_argument("--service-type", action="append", dest="service_types")
     rc.add_argument(
         "--all-targets",

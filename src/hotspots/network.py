@@ -32,10 +32,13 @@ __all__ = ["DEFAULT_SPEED_KPH", "DRIVE_SPEED_KPH", "load_network"]
 
 #: Default speeds (km/h) for walking and cycling.
 DEFAULT_SPEED_KPH: dict[str, float] = {"walk": 4.8, "bike": 15.0}
-#: Fallback driving speeds (km/h) by OSM ``highway`` type, for edges without ``maxspeed``
-#: (roughly UK urban speeds; national speed limits on motorways and trunk roads).
+#: Fallback driving speeds (km/h) by OSM ``highway`` type, for edges without ``maxspeed``.
+#: Motorways: the national speed limit, 70 mph (112.7 km/h). Trunk roads: 80 km/h, below
+#: the 60-70 mph limits because most trunk mileage in towns has junctions, roundabouts
+#: and lower posted limits (where OSM gives ``maxspeed`` it is used instead). Links and
+#: the rest: typical UK urban speeds, below their limits for junctions and traffic.
 DRIVE_SPEED_KPH: dict[str, float] = {
-    "motorway": 96.0,
+    "motorway": 112.7,
     "motorway_link": 64.0,
     "trunk": 80.0,
     "trunk_link": 56.0,
@@ -207,8 +210,10 @@ def _from_file(path: Path, mode: str, network_type: str | None) -> tuple[Any, st
                 stacklevel=3,
             )
         try:
+            # only walkers ignore one-way streets (as osmnx's own walk network does);
+            # cyclists keep them, the same as for downloads and .osm.pbf files
             G = ox.graph_from_xml(
-                path, bidirectional=mode != "drive", simplify=True, retain_all=True
+                path, bidirectional=mode == "walk", simplify=True, retain_all=True
             )
         except Exception as exc:
             raise DataError(f"{path}: could not read OpenStreetMap XML ({exc}).") from exc
@@ -234,7 +239,7 @@ def _from_pbf(path: Path, mode: str, network_type: str | None) -> Any:
         edges,
         graph_type="networkx",
         network_type=ntype,
-        force_bidirectional=mode != "drive",
+        force_bidirectional=mode == "walk",
         retain_all=True,
         osmnx_compatible=True,
     )
@@ -296,9 +301,16 @@ def _polygon_wkt(source: Any) -> str:
             f"cannot load a network from {type(source).__name__}. Give a place name, a "
             "polygon (GeoDataFrame or shapely), a .graphml/.osm/.osm.pbf file or a graph."
         )
+    if not geom.is_valid:  # e.g. a boundary whose parts touch: repair it
+        geom = shapely.make_valid(geom)
+    if geom.geom_type == "GeometryCollection":  # boundary files can mix in lines: no area
+        geom = shapely.union_all(
+            [g for g in shapely.get_parts(geom) if g.geom_type in ("Polygon", "MultiPolygon")]
+        )
     if geom.is_empty or geom.geom_type not in ("Polygon", "MultiPolygon"):
         raise DataError(f"the area to download must be a polygon, got {geom.geom_type}.")
-    return str(shapely.to_wkt(shapely.set_precision(geom, 1e-7)))
+    # full precision: rounding a detailed boundary can make it self-intersect
+    return str(shapely.to_wkt(geom, rounding_precision=-1))
 
 
 def _download(
@@ -314,7 +326,16 @@ def _download(
     what = query.get("place") or "the given polygon"
     label = f"OpenStreetMap via osmnx ({what}, network_type={ntype})"
     if path.is_file():
-        return ox.load_graphml(path), label + f" [cache {path.name}]", ["osm"]
+        try:
+            return ox.load_graphml(path), label + f" [cache {path.name}]", ["osm"]
+        except Exception as exc:  # a broken cache file: drop it and download again
+            path.unlink(missing_ok=True)
+            warnings.warn(
+                f"the cached street network {path} could not be read ({exc}); it was "
+                "removed and the network is downloaded again.",
+                HotspotsWarning,
+                stacklevel=3,
+            )
     if config.is_offline():
         raise OfflineError(
             f"downloading the street network for {what} needs the internet, but "
@@ -336,9 +357,24 @@ def _download(
         ) from exc
     except Exception as exc:
         raise NetworkError(f"osmnx could not build a network for {what}: {exc}") from exc
-    path.parent.mkdir(parents=True, exist_ok=True)
-    ox.save_graphml(G, path)
+    _save_atomic(G, path)
     return G, label, ["osm"]
+
+
+def _save_atomic(G: Any, path: Path) -> None:
+    """Write ``G`` as GraphML to ``path`` in one step: a reader never sees half a file."""
+    import tempfile
+
+    import osmnx as ox
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".graphml")
+    os.close(fd)
+    try:
+        ox.save_graphml(G, tmp)
+        os.replace(tmp, path)
+    finally:
+        Path(tmp).unlink(missing_ok=True)
 
 
 # --------------------------------------------------------------------------- finishing
@@ -445,7 +481,11 @@ def _keep_connected(G: Any, *, retain_all: bool, label: str) -> Any:
 
 
 def _ensure_lengths(G: Any) -> None:
-    """Give every edge a finite ``length`` in metres (geometry length, else node distance)."""
+    """Give every edge a finite, positive ``length`` in metres where it has one to give.
+
+    Missing, negative or zero lengths are replaced by the geometry's length, else the
+    straight distance between the nodes (zero only where the two nodes coincide).
+    """
     nodes = G.nodes
     for u, v, d in G.edges(data=True):
         value = d.get("length")
@@ -453,15 +493,17 @@ def _ensure_lengths(G: Any) -> None:
             length = float(value)
         except (TypeError, ValueError):
             length = math.nan
-        if not math.isfinite(length) or length < 0:
+        if not math.isfinite(length) or length <= 0:
+            # a zero length between two places apart would make a 0-minute trip
             geom = d.get("geometry")
             if geom is not None and hasattr(geom, "length"):
-                length = float(geom.length)
+                drawn = float(geom.length)
             else:
-                length = math.hypot(
+                drawn = math.hypot(
                     float(nodes[u]["x"]) - float(nodes[v]["x"]),
                     float(nodes[u]["y"]) - float(nodes[v]["y"]),
                 )
+            length = drawn
         d["length"] = length
 
 

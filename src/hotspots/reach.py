@@ -1,15 +1,27 @@
 """Who can reach help: travel time to the nearest service, isochrones and coverage.
 
 Travel is measured on the street network (a projected, osmnx-compatible
-``networkx.MultiDiGraph`` whose edges carry ``travel_time`` in seconds) as the time to
-go **from** a place **to** a service. Places and services are snapped onto the nearest
-street (not the nearest node): the walk from the point to the street (its perpendicular
-distance at the mode's speed) and the part of the street to its end node count too.
+``networkx.MultiDiGraph`` whose edges carry ``travel_time`` in seconds).
+
+**Direction.** Every function here (:func:`travel_times`, :func:`isochrones`,
+:func:`coverage`, and :func:`hotspots.hotspot_gaps` through them) measures the same
+thing: by default ``direction="to_service"``, the time to go **from** a place **to**
+the service ("how long to reach A&E"); ``direction="from_service"`` is the time from the
+service out to the place (an outreach team, an ambulance). Both are exact on a directed
+graph: one-way streets are followed only the way traffic flows. On a walk graph the two
+are equal.
+
+Places and services are snapped onto the nearest street (not the nearest node), every
+edge of the graph counted, parallel edges and loop streets included; tunnels are
+travelled through but not snapped to (nobody enters one from the ground above it). The access leg
+from a point to its street (its perpendicular distance) is charged at **walking speed**
+(4.8 km/h) in every mode, since people walk to their car or bike; the part of the
+street to its end node is charged at the street's own speed.
 
 All services are searched at once: one multi-source Dijkstra search
 (``scipy.sparse.csgraph.dijkstra`` with ``min_only=True``) from one virtual node per
-service over the **transposed** graph, so one-way streets of a drive graph are followed
-in the travel direction; on a walk graph both directions are the same.
+service, over the **transposed** graph for ``"to_service"`` and over the graph itself
+for ``"from_service"``.
 
 Without a network (``G=None``) the straight-line distance times a circuity factor is
 used instead and every result says so (``method = "straight-line"``).
@@ -29,12 +41,20 @@ import pandas as pd
 from . import _raster_buffer, _routing
 from ._errors import CRSError, DataError, HotspotsWarning
 from ._provenance import record
+from ._routing import Direction
 from ._validate import require_geodataframe, require_projected
 
 if TYPE_CHECKING:
     import geopandas as gpd
 
-__all__ = ["DEFAULT_CIRCUITY", "Coverage", "coverage", "isochrones", "travel_times"]
+__all__ = [
+    "DEFAULT_CIRCUITY",
+    "Coverage",
+    "coverage",
+    "isochrones",
+    "travel_time_matrix",
+    "travel_times",
+]
 
 #: Average ratio of network to straight-line distance used when no network is given.
 DEFAULT_CIRCUITY = 1.3
@@ -47,6 +67,17 @@ _STRAIGHT = "straight-line"
 
 
 # --------------------------------------------------------------------------- checks
+def _positive(value: Any, name: str) -> float:
+    """``value`` as a positive finite float, or DataError naming ``name``."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        number = float("nan")
+    if isinstance(value, bool) or not (np.isfinite(number) and number > 0):
+        raise DataError(f"{name} must be a positive number, got {value!r}.")
+    return number
+
+
 def _points(gdf: gpd.GeoDataFrame, name: str) -> np.ndarray:
     """Point geometries (polygons through ``representative_point``); DataError on gaps."""
     geom = gdf.geometry
@@ -125,6 +156,7 @@ def travel_times(
     speed_kph: float | None = None,
     max_snap_m: float = 500.0,
     circuity: float = DEFAULT_CIRCUITY,
+    direction: Direction = "to_service",
 ) -> gpd.GeoDataFrame:
     """Minutes from each target to its nearest service over the street network.
 
@@ -146,8 +178,9 @@ def travel_times(
         ``reachable = False``.
     speed_kph : float, optional
         Speed of the mode. On a network it replaces every edge's ``travel_time`` by
-        ``length / speed``; it always sets the speed of the access legs (default: the
-        graph's ``speed_kph``, else 4.8 km/h for walking).
+        ``length / speed``; without one it is the straight-line speed (default 4.8 km/h,
+        walking; pass the mode's speed for cycling or driving). The access leg from a
+        point to its street is always at walking speed (4.8 km/h).
     max_snap_m : float, default 500
         Targets or services farther than this from any street are flagged with a
         :class:`HotspotsWarning`; such services are left out of the search.
@@ -158,6 +191,9 @@ def travel_times(
         roughly 1.2-1.3 for US metropolitan areas, and Barthélemy (2011), "Spatial
         networks", Physics Reports 499, reviews "detour index" values of about 1.2-1.4 for
         street networks. Rivers, railways and cul-de-sacs make single trips much longer.
+    direction : {"to_service", "from_service"}, default "to_service"
+        ``"to_service"``: the time from each target to the service; ``"from_service"``:
+        from the service to the target. They differ on one-way streets.
 
     Returns
     -------
@@ -186,10 +222,12 @@ def travel_times(
             f"targets ({targets.crs.to_string()}) and services ({services.crs.to_string()}) "
             "are in different CRSs. Reproject one, e.g. `targets.to_crs(services.crs)`."
         )
-    if max_minutes is not None and not max_minutes > 0:
-        raise ValueError(f"max_minutes must be positive, got {max_minutes!r}.")
-    if not circuity >= 1.0:
-        raise ValueError(f"circuity must be at least 1, got {circuity!r}.")
+    direction = _routing.check_direction(direction)
+    if max_minutes is not None:
+        max_minutes = _positive(max_minutes, "max_minutes")
+    if _positive(circuity, "circuity") < 1.0:
+        raise DataError(f"circuity must be at least 1, got {circuity!r}.")
+    max_snap_m = _positive(max_snap_m, "max_snap_m")
     s_pts = _points(services, "services")
     t_pts = _points(targets, "targets")
     limit_s = np.inf if max_minutes is None else float(max_minutes) * 60.0
@@ -197,6 +235,7 @@ def travel_times(
     groups = _groups(services, by)
     results: list[tuple[str | None, np.ndarray, np.ndarray]] = []
     params: dict[str, Any] = {
+        "direction": direction,
         "by": by,
         "max_minutes": max_minutes,
         "speed_kph": speed_kph,
@@ -205,9 +244,7 @@ def travel_times(
     if G is None:
         from scipy.spatial import cKDTree
 
-        speed = 4.8 if speed_kph is None else float(speed_kph)
-        if not speed > 0:
-            raise ValueError(f"speed_kph must be positive, got {speed_kph!r}.")
+        speed = 4.8 if speed_kph is None else _positive(speed_kph, "speed_kph")
         sxy = np.column_stack([[p.x for p in s_pts], [p.y for p in s_pts]])
         txy = np.column_stack([[p.x for p in t_pts], [p.y for p in t_pts]])
         for name, members in groups:
@@ -239,7 +276,7 @@ def travel_times(
                 which = np.full(len(targets), -1)
             else:
                 secs, pos = _routing.nearest(
-                    arrays, _subset(s_snap, members), t_snap, limit_s=limit_s
+                    arrays, _subset(s_snap, members), t_snap, direction=direction, limit_s=limit_s
                 )
                 which = np.where(pos >= 0, members[np.maximum(pos, 0)], -1)
             results.append((name, secs, which))
@@ -294,6 +331,80 @@ def travel_times(
     )
 
 
+def travel_time_matrix(
+    G: Any,
+    services: gpd.GeoDataFrame,
+    targets: gpd.GeoDataFrame,
+    *,
+    max_minutes: float | None = None,
+    speed_kph: float | None = None,
+    max_snap_m: float = 500.0,
+    circuity: float = DEFAULT_CIRCUITY,
+    direction: Direction = "to_service",
+) -> pd.DataFrame:
+    """Minutes between every target (rows) and every service (columns), in one call.
+
+    The same times as :func:`travel_times` gives for each service on its own (same
+    snapping, access legs, ``direction`` and straight-line fallback), for many
+    candidate sites at once: the graph is prepared and the points snapped once, and the
+    searches run in batches.
+
+    Parameters
+    ----------
+    G, services, targets, max_minutes, speed_kph, max_snap_m, circuity, direction
+        As in :func:`travel_times`. Services beyond ``max_snap_m`` of any street get a
+        column of ``inf`` (with a warning).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index: ``targets.index``; columns: ``services.index``; minutes (``inf`` where
+        not reachable or beyond ``max_minutes``).
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import Point
+    >>> svc = gpd.GeoDataFrame(geometry=[Point(0, 0), Point(600, 0)], crs=27700)
+    >>> tgt = gpd.GeoDataFrame(geometry=[Point(300, 400)], crs=27700)
+    >>> travel_time_matrix(None, svc, tgt).round(3).to_numpy().tolist()  # 500 m x 1.3
+    [[8.125, 8.125]]
+    """
+    crs = _routing.graph_crs(G) if G is not None else None
+    direction = _routing.check_direction(direction)
+    services = _check_services(services, crs, None)
+    targets = _check_layer(targets, "targets", crs if crs is not None else services.crs)
+    if crs is None and not targets.crs.equals(services.crs):
+        raise CRSError(
+            f"targets ({targets.crs.to_string()}) and services ({services.crs.to_string()}) "
+            "are in different CRSs. Reproject one, e.g. `targets.to_crs(services.crs)`."
+        )
+    if max_minutes is not None:
+        max_minutes = _positive(max_minutes, "max_minutes")
+    if _positive(circuity, "circuity") < 1.0:
+        raise DataError(f"circuity must be at least 1, got {circuity!r}.")
+    max_snap_m = _positive(max_snap_m, "max_snap_m")
+    limit_s = np.inf if max_minutes is None else float(max_minutes) * 60.0
+    s_pts = _points(services, "services")
+    t_pts = _points(targets, "targets")
+    if G is None:
+        from scipy.spatial.distance import cdist
+
+        speed = 4.8 if speed_kph is None else _positive(speed_kph, "speed_kph")
+        import shapely
+
+        d = cdist(shapely.get_coordinates(t_pts), shapely.get_coordinates(s_pts))
+        secs = d * circuity / (speed / 3.6)
+    else:
+        arrays = _routing.graph_arrays(G, speed_kph)
+        s_snap, s_far = _snap_checked(arrays, s_pts, services.index, "services", max_snap_m)
+        t_snap, _ = _snap_checked(arrays, t_pts, targets.index, "targets", max_snap_m)
+        secs = _routing.matrix(arrays, s_snap, t_snap, direction=direction, limit_s=limit_s)
+        secs[:, s_far] = np.inf
+    secs = np.where(secs <= limit_s, secs, np.inf)
+    return pd.DataFrame(secs / 60.0, index=targets.index, columns=services.index)
+
+
 # --------------------------------------------------------------------------- isochrones
 _Pieces = tuple[np.ndarray, np.ndarray, np.ndarray]  # street rows, start and end fractions
 
@@ -315,6 +426,7 @@ def _run_polygons(
     how: str,
     buf: float,
     cell: float | None,
+    direction: _routing.Direction,
     workers: int = 1,
 ) -> list[tuple[float, int, Any, float | None]]:
     """(minutes, group, polygon, grid cell used) of one search, nested across thresholds."""
@@ -323,25 +435,38 @@ def _run_polygons(
     reached: list[dict[int, _Pieces]] = []
     for t in thresholds:
         street, a, b, group = _routing.pieces(
-            arrays, dist, src, t * 60.0, run_svc, run_group, how == "split", within
+            arrays, dist, src, t * 60.0, run_svc, run_group, how == "split", within, direction
         )
         if how == "union":
             group = np.zeros(len(group), np.int64)
-        keep = b > a
+        keep = (b > a) & arrays.surface[street]  # tunnels are not drawn
         reached.append(_by_group(street[keep], a[keep], b[keep], group[keep]))
     groups = [0] if how == "union" else [int(x) for x in run_group]
     if cell is None:
         return _vector_polygons(arrays, reached, thresholds, groups, buf)
     nothing = (np.empty(0, np.int64), np.empty(0), np.empty(0))
 
+    def with_others(piece: _Pieces, size: float) -> Any:
+        pts, joined = _routing.piece_points(arrays, *piece, size)
+        if len(pts) == 0:
+            return (pts, joined), None
+        pad = 3 * buf + 4 * size
+        box = (
+            float(pts[:, 0].min() - pad),
+            float(pts[:, 1].min() - pad),
+            float(pts[:, 0].max() + pad),
+            float(pts[:, 1].max() + pad),
+        )
+        return (pts, joined), _routing.other_points(arrays, *piece, box, size)
+
     def traced(g: int, threads: int) -> list[tuple[float, int, Any, float | None]]:
         mine = [pieces.get(g, nothing) for pieces in reached]
         size = cell
-        sets = [_routing.piece_points(arrays, *piece, size) for piece in mine]
-        coarser = _raster_buffer.cell_for(sets[-1][0], buf, cell)
+        last, _ = _routing.piece_points(arrays, *mine[-1], size)
+        coarser = _raster_buffer.cell_for(last, buf, cell)
         if coarser != cell:  # a very large area: coarser cells, and points to match
             size = coarser
-            sets = [_routing.piece_points(arrays, *piece, size) for piece in mine]
+        sets = [with_others(piece, size) for piece in mine]
         polys = _raster_buffer.nested_buffers(sets, buf, size, workers=threads)
         return [(t, g, poly, size) for t, poly in zip(thresholds, polys, strict=True)]
 
@@ -401,13 +526,18 @@ def isochrones(
     max_snap_m: float = 500.0,
     method: Literal["raster", "vector"] = "raster",
     cell_m: float | None = None,
+    direction: Direction = "to_service",
 ) -> gpd.GeoDataFrame:
     """Areas within ``minutes`` of a service, built from the reached streets.
 
     Every street reached within the time is kept whole, the street on the edge of the
     area is cut at the exact point the time runs out, and the area is every place
-    within ``buffer_m`` of those pieces (never a convex hull, so a river or a park
-    without paths is not covered). A shorter isochrone lies inside a longer one.
+    within ``buffer_m`` of those pieces **whose own nearest street is one of them**
+    (never a convex hull). So a place across a river, a railway or a motorway from a
+    reached street, nearer to a street that is not reached, stays out: every place
+    inside reaches the service (``direction``) within ``minutes`` plus at most
+    ``buffer_m`` at walking speed (37.5 s for 50 m), its access leg, up to the grid's
+    rounding. A shorter isochrone lies inside a longer one.
 
     Parameters
     ----------
@@ -432,14 +562,17 @@ def isochrones(
     method : {"raster", "vector"}, default "raster"
         How the area around the pieces is drawn. ``"raster"`` traces it from a
         distance field on a grid of ``cell_m`` cells, with exact distances next to the
-        boundary (see Notes): for 100 services x 3 times on a 100k-node town it takes
-        about half the time of ``"vector"``, and the areas differ by under 1 %
-        (a mean gap under 1 m between the boundaries). ``"vector"`` buffers every
-        piece with GEOS (round ends drawn with 16-sided circles) and unions them.
+        boundary (see Notes), and applies the nearest-street rule above.
+        ``"vector"`` buffers every piece with GEOS (round ends drawn with 16-sided
+        circles) and unions them: the plain buffer, kept as a reference, which does
+        **not** apply the nearest-street rule and can bridge barriers.
     cell_m : float, optional
         Grid cell of ``method="raster"``. Default ``buffer_m / 5`` (10 m). Gaps between
         buffered streets narrower than about a cell can close up. An area too large
         for a grid of 20 million cells is drawn with coarser cells, with a warning.
+    direction : {"to_service", "from_service"}, default "to_service"
+        As in :func:`travel_times`: the time from a place to the service, or from the
+        service out to the place. On one-way streets the two areas differ.
 
     Returns
     -------
@@ -449,8 +582,8 @@ def isochrones(
 
     Notes
     -----
-    Times are, as in :func:`travel_times`, from a place to the service (the same both
-    ways on a walk graph). Streets are searched once for all services (``"union"`` and
+    Times are, as in :func:`travel_times`, in ``direction`` (the same both ways on a
+    walk graph). Streets are searched once for all services (``"union"`` and
     ``"split"``) or with one matrix search limited to the longest time
     (``"per_service"``).
 
@@ -461,7 +594,10 @@ def isochrones(
     included. This is how routing engines such as Valhalla and OpenTripPlanner draw
     isochrones from a grid. The traced boundary lies within about ``cell_m**2 / (8 *
     buffer_m)`` of the exact one except in corners where buffers meet, which are
-    rounded off by up to a few metres.
+    rounded off by up to a few metres. The other streets nearby are sampled too, and
+    the traced field is ``max(d, buffer_m + d - d_other)`` (``d``: distance to the
+    reached pieces, ``d_other``: to the rest), which crosses ``buffer_m`` on the
+    bisector between a reached piece and a street not reached.
 
     Examples
     --------
@@ -479,29 +615,30 @@ def isochrones(
     >>> round(float(iso["area_km2"].iloc[0]) * 1e6)  # 200 m x 20 m + two half 16-gon ends
     4306
     >>> iso = isochrones(G, svc, minutes=[2.5], buffer_m=10)  # raster, 2 m cells
-    >>> abs(float(iso["area_km2"].iloc[0]) * 1e6 - (4000 + 3.14159 * 100)) < 15
+    >>> # a round end at the service; a square end at the cut, past which the rest of
+    >>> # the street (not reached) is the nearer one
+    >>> abs(float(iso["area_km2"].iloc[0]) * 1e6 - (4000 + 3.14159 * 100 / 2)) < 15
     True
     """
     import geopandas as gpd
     from scipy.sparse.csgraph import dijkstra
 
     if how not in ("union", "per_service", "split"):
-        raise ValueError(f"how must be 'union', 'per_service' or 'split', got {how!r}.")
+        raise DataError(f"how must be 'union', 'per_service' or 'split', got {how!r}.")
     if G is None:
         raise DataError("isochrones need a street graph G; none was given.")
     crs = _routing.graph_crs(G)
     services = _check_services(services, crs, None)
-    thresholds = sorted({float(m) for m in np.atleast_1d(np.asarray(minutes, dtype=float))})
-    if not thresholds or any(not (np.isfinite(m) and m > 0) for m in thresholds):
-        raise ValueError(f"minutes must be positive numbers, got {minutes!r}.")
-    buf = 50.0 if buffer_m is None else float(buffer_m)
-    if not buf > 0:
-        raise ValueError(f"buffer_m must be positive, got {buffer_m!r}.")
+    direction = _routing.check_direction(direction)
+    values = [minutes] if np.isscalar(minutes) else list(np.atleast_1d(minutes))  # type: ignore[arg-type]
+    if not values:
+        raise DataError("minutes is empty; give one or more positive numbers of minutes.")
+    thresholds = sorted({_positive(m, "minutes") for m in values})
+    buf = 50.0 if buffer_m is None else _positive(buffer_m, "buffer_m")
+    max_snap_m = _positive(max_snap_m, "max_snap_m")
     if method not in ("raster", "vector"):
-        raise ValueError(f"method must be 'raster' or 'vector', got {method!r}.")
-    cell = buf / 5.0 if cell_m is None else float(cell_m)
-    if not (np.isfinite(cell) and cell > 0):
-        raise ValueError(f"cell_m must be a positive number of metres, got {cell_m!r}.")
+        raise DataError(f"method must be 'raster' or 'vector', got {method!r}.")
+    cell = buf / 5.0 if cell_m is None else _positive(cell_m, "cell_m")
     grid = cell if method == "raster" else None
     arrays = _routing.graph_arrays(G, speed_kph)
     s_snap, s_far = _snap_checked(
@@ -513,7 +650,7 @@ def isochrones(
     svc = _subset(s_snap, members)
     n, k = arrays.n, len(members)
     limit = thresholds[-1] * 60.0
-    mat = _routing.transposed_matrix(arrays, svc)
+    mat = _routing.search_matrix(arrays, svc, direction)
     virt = n + np.arange(k)
     rows: list[dict[str, Any]] = []
     geoms: list[Any] = []
@@ -534,10 +671,13 @@ def isochrones(
 
         with ThreadPoolExecutor(workers) as pool:
             built = list(
-                pool.map(lambda run: _run_polygons(arrays, run, thresholds, how, buf, grid), runs)
+                pool.map(
+                    lambda run: _run_polygons(arrays, run, thresholds, how, buf, grid, direction),
+                    runs,
+                )
             )
     else:  # one search: its groups or thresholds in parallel
-        built = [_run_polygons(arrays, runs[0], thresholds, how, buf, grid, workers)]
+        built = [_run_polygons(arrays, runs[0], thresholds, how, buf, grid, direction, workers)]
     used = {size for result in built for *_, size in result if size is not None}
     if grid is not None and any(size > grid for size in used):
         warnings.warn(
@@ -566,6 +706,7 @@ def isochrones(
         method="network isochrones",
         parameters={
             "minutes": thresholds,
+            "direction": direction,
             "how": how,
             "buffer_m": buf,
             "speed_kph": arrays.speed_kph,
@@ -623,6 +764,7 @@ def coverage(
     by: str | None = None,
     speed_kph: float | None = None,
     max_snap_m: float = 500.0,
+    direction: Direction = "to_service",
 ) -> Coverage:
     """Share of targets (e.g. hot spots, or people) within ``minutes`` of a service.
 
@@ -638,6 +780,8 @@ def coverage(
         Column of ``targets`` to weight by (e.g. population or incident count).
     by : str, optional
         Passed to :func:`travel_times`; coverage uses the nearest service of any value.
+    speed_kph, max_snap_m, direction
+        As in :func:`travel_times` (default: time from each target to the service).
 
     Returns
     -------
@@ -652,8 +796,7 @@ def coverage(
     >>> coverage(tgt, svc, minutes=15).share
     0.5
     """
-    if not (np.isfinite(minutes) and minutes > 0):
-        raise ValueError(f"minutes must be a positive number, got {minutes!r}.")
+    minutes = _positive(minutes, "minutes")
     targets = require_geodataframe(targets, "targets")
     w = None
     if weight is not None:
@@ -662,7 +805,15 @@ def coverage(
         w = require_numeric(targets, weight, "targets")
         if (w < 0).any():
             raise DataError(f"targets column {weight!r} has negative weights.")
-    table = travel_times(G, services, targets, by=by, speed_kph=speed_kph, max_snap_m=max_snap_m)
+    table = travel_times(
+        G,
+        services,
+        targets,
+        by=by,
+        speed_kph=speed_kph,
+        max_snap_m=max_snap_m,
+        direction=direction,
+    )
     covered = (table["minutes"] <= minutes).to_numpy()
     table["covered"] = covered
     n = len(table)

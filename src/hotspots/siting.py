@@ -32,16 +32,12 @@ __all__ = ["suggest_sites"]
 
 
 def _cost_matrix(G: Any, facilities: Any, demand: Any) -> np.ndarray:
-    """Minutes from every demand point (rows) to every facility (columns)."""
-    from .reach import travel_times
+    """Minutes from every demand point (rows) to every facility (columns), in one call."""
+    from .reach import travel_time_matrix
 
     if len(facilities) == 0:
         return np.zeros((len(demand), 0))
-    # one call, a column of minutes per facility (``by``), instead of one call each:
-    # the demand is snapped to the network once
-    keys = [f"f{i}" for i in range(len(facilities))]
-    tt = travel_times(G, facilities[["geometry"]].assign(_facility=keys), demand, by="_facility")
-    return np.column_stack([tt[f"minutes_{k}"].to_numpy(dtype=float) for k in keys])
+    return travel_time_matrix(G, facilities, demand).to_numpy(dtype=float)
 
 
 def _max_covering(covers: np.ndarray, w: np.ndarray, p: int, fixed: int) -> list[int]:
