@@ -739,11 +739,14 @@ def test_cli_straight_line_fallback_moves_at_the_mode_speed(reach_files, tmp_pat
 @pytest.mark.parametrize(
     ("extra", "message"),
     [
-        (("--minutes", "0"), "--minutes must be a positive number"),
-        (("--minutes", "-5"), "--minutes must be a positive number"),
-        (("--minutes", "nan"), "--minutes must be a positive number"),
-        (("--network", "nowhere.graphml"), "--network nowhere.graphml: no such file"),
-        (("--service-type", "no_such_type"), "no service in .* has --service-type"),
+        (("--minutes", "0"), "--minutes must be more than 0, got 0"),
+        (("--minutes", "-5"), "--minutes must be more than 0, got -5"),
+        (("--minutes", "nan"), "--minutes must be more than 0, got nan"),
+        (("--network", "nowhere.graphml"), "--network: nowhere.graphml does not exist"),
+        (
+            ("--service-type", "no_such_type"),
+            r"unknown service type\(s\) \['no_such_type'\]; valid:",
+        ),
     ],
 )
 def test_cli_reach_mistakes_are_one_line_errors(reach_files, tmp_path, capsys, extra, message):

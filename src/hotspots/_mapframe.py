@@ -272,8 +272,36 @@ _FIT_JS = """
     }
     map.fitBounds(bounds, opts);
   }
+  // numbered places close together are moved apart (in rank order) so every number reads
+  var STEPS = [[0, 0], [24, 0], [-24, 0], [0, -24], [0, 24], [24, -24], [-24, -24],
+               [24, 24], [-24, 24], [48, 0], [-48, 0], [0, -48], [0, 48]];
+  function spread() {
+    var nums = Array.prototype.slice.call(document.querySelectorAll('.hs-num'));
+    nums.sort(function (a, b) { return (+a.textContent) - (+b.textContent); });
+    nums.forEach(function (el) { el.style.transform = ''; });
+    var placed = [];
+    nums.forEach(function (el) {
+      var r = el.getBoundingClientRect();
+      if (r.width === 0) return;
+      for (var k = 0; k < STEPS.length; k++) {
+        var dx = STEPS[k][0], dy = STEPS[k][1];
+        var hit = placed.some(function (q) {
+          return r.left + dx < q.right && r.right + dx > q.left &&
+                 r.top + dy < q.bottom && r.bottom + dy > q.top;
+        });
+        if (!hit) {
+          if (dx || dy) el.style.transform = 'translate(' + dx + 'px,' + dy + 'px)';
+          placed.push({left: r.left + dx, right: r.right + dx, top: r.top + dy,
+                       bottom: r.bottom + dy});
+          return;
+        }
+      }
+      placed.push(r);
+    });
+  }
   // names and grid labels give way to the numbered places, the boxes and each other
   function declutter() {
+    spread();
     var taken = [];
     document.querySelectorAll('.hs-box, .leaflet-control, .hs-num, .hs-panel').forEach(function (el) {
       var r = el.getBoundingClientRect();
