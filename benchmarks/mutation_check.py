@@ -63,47 +63,42 @@ MUTANTS: tuple[Mutant, ...] = (
     ),
     M(
         "backtest_kernel_changed",
-        "src/hotspots/evaluate.py",
+        "src/hotspots/density.py",
         (
             (
-                "k = 3.0 / (np.pi * bandwidth**2) * (1.0 - (dist / bandwidth) ** 2) ** 2",
-                "k = 2.0 / (np.pi * bandwidth**2) * (1.0 - (dist / bandwidth) ** 2)",
+                "3.0 / (math.pi * bandwidth**2) * (1.0 - u * u) ** 2",
+                "2.0 / (math.pi * bandwidth**2) * (1.0 - u * u)",
             ),
         ),
-        ("tests/test_evaluate.py",),
-        "the backtest's own quartic kernel replaced by an Epanechnikov kernel",
+        ("tests/test_evaluate.py", "tests/test_forecast.py"),
+        "the backtest's quartic kernel replaced by an Epanechnikov kernel",
     ),
     M(
         "backtest_trains_on_test_month",
-        "src/hotspots/evaluate.py",
+        "src/hotspots/_forecast.py",
         (
             (
-                "train = slice(t0 - train_months, t0)",
-                "train = slice(t0 - train_months + 1, t0 + 1)",
+                "train_counts = mc.counts[:, lo:t0].sum(axis=1)",
+                "train_counts = mc.counts[:, lo + 1 : t0 + 1].sum(axis=1)",
             ),
             (
-                "in_train = inside & (m_idx >= t0 - train_months) & (m_idx < t0)",
-                "in_train = inside & (m_idx > t0 - train_months) & (m_idx <= t0)",
+                "in_train = mc.inside & (mc.month_index >= lo) & (mc.month_index < t0)",
+                "in_train = mc.inside & (mc.month_index > lo) & (mc.month_index <= t0)",
             ),
         ),
-        ("tests/test_evaluate.py",),
+        ("tests/test_evaluate.py", "tests/test_forecast.py"),
         "the training window slides one month forward onto the test month",
     ),
     M(
         "emerging_fdr_never_applied",
-        "src/hotspots/trend.py",
-        (
-            (
-                'p_fdr = false_discovery_control(p, method="bh") if fdr else p',
-                "p_fdr = p",
-            ),
-        ),
-        ("tests/test_trend.py",),
+        "src/hotspots/spacetime.py",
+        (("bins = gi_bins(z, p, fdr=fdr)", "bins = gi_bins(z, p, fdr=False)"),),
+        ("tests/test_spacetime.py",),
         "emerging hot spots ignore fdr=True",
     ),
     M(
         "optimized_cell_size_min",
-        "src/hotspots/hotspot.py",
+        "src/hotspots/optimized.py",
         (
             (
                 "cell_size = float(round(max(mean_nn, floor)))",
@@ -133,7 +128,7 @@ MUTANTS: tuple[Mutant, ...] = (
                 "at_v = (1.0 - f) * tb + access",
             ),
         ),
-        ("tests/test_reach.py", "tests/test_network.py"),
+        ("tests/test_reach.py", "tests/test_network.py", "tests/test_routing_ends.py"),
         "a place at the end of a one-way street gets 0 x inf = NaN -> an infinite time",
     ),
     M(
