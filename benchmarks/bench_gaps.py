@@ -34,7 +34,7 @@ from _harness import write_results
 
 from hotspots import _routing
 from hotspots.grid import hex_grid
-from hotspots.provision import hotspot_gaps
+from hotspots.overlay import hotspot_gaps
 from hotspots.synthetic import synthetic_town
 
 MINUTES = 15.0

@@ -110,7 +110,7 @@ MUTANTS: tuple[Mutant, ...] = (
     ),
     M(
         "provision_age_containment",
-        "src/hotspots/provision.py",
+        "src/hotspots/overlay.py",
         (("keep &= (amin <= hi) & (amax >= lo)", "keep &= (amin >= lo) & (amax <= hi)"),),
         ("tests/test_provision.py",),
         "the age filter keeps services whose ages lie inside the range, not overlap it",

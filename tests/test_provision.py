@@ -1,4 +1,5 @@
-"""Tests for hotspots.provision: reading provision maps, overlay, gaps, site suggestions."""
+"""Tests for hotspots.provision and hotspots.overlay: reading provision maps, overlay, gaps,
+site suggestions."""
 
 from __future__ import annotations
 
@@ -13,12 +14,8 @@ from scipy import stats
 from shapely.geometry import Point, box
 
 from hotspots import CRSError, DataError, HotspotsWarning
-from hotspots.provision import (
-    SERVICE_TYPES,
-    hotspot_gaps,
-    provision_in_hotspots,
-    read_provision,
-)
+from hotspots.overlay import hotspot_gaps, provision_in_hotspots
+from hotspots.provision import SERVICE_TYPES, read_provision
 from hotspots.siting import suggest_sites
 
 HEADER = "name,service_type,provider,target_age_min,target_age_max,funder,longitude,latitude\n"

@@ -80,7 +80,7 @@ def run_demo(args: Any, steps_cls: Any) -> None:
     from .density import kde
     from .grid import count_points, hex_grid
     from .hotspot import gi_star
-    from .provision import hotspot_gaps, provision_in_hotspots
+    from .overlay import hotspot_gaps, provision_in_hotspots
     from .reach import coverage, isochrones
     from .siting import suggest_sites
     from .spacetime import emerging_hotspots, space_time_cube
@@ -587,12 +587,8 @@ def run_provision(args: Any, steps_cls: Any) -> None:
     """Overlay provision on hot spots; list the gaps."""
     from . import maps
     from ._provenance import add_sources
-    from .provision import (
-        hotspot_gaps,
-        provision_in_hotspots,
-        read_provision,
-        select_service_types,
-    )
+    from .overlay import hotspot_gaps, provision_in_hotspots
+    from .provision import read_provision, select_service_types
 
     out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)

@@ -252,7 +252,7 @@ def _details(
     hot: Any, incidents: Any, groups: list[np.ndarray], count: np.ndarray
 ) -> dict[str, list[Any]]:
     """Place names, crime mix and months of each place."""
-    from ._layers import incidents_by_cell, place_text
+    from ._places import incidents_by_cell, place_text
     from ._provenance import get_provenance
 
     columns = set(hot.columns)
