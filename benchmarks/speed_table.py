@@ -91,7 +91,8 @@ def _gi_star(d: dict[str, Any]) -> list[Row]:
         o, e = fresh["ours"], fresh["esda"]
         rows.append(
             _row(
-                "Gi*, 999 permutations, new Python process",
+                "Gi* permutation p-values (ours counted exactly, esda 999 sampled), "
+                "new Python process",
                 f"{o['n']:,} cells",
                 _s(o["wall_s"]),
                 "esda G_Local(star=True) without numba (not installed; imports, weights "
@@ -113,7 +114,8 @@ def _gi_star(d: dict[str, Any]) -> list[Row]:
         )
         rows.append(
             _row(
-                f"Gi*, {warm['permutations']} permutations",
+                "Gi* permutation p-values (ours counted exactly, esda "
+                f"{warm['permutations']} sampled)",
                 f"{warm['n']:,} cells",
                 _s(warm["ours_s"]),
                 peer,
