@@ -432,7 +432,8 @@ def tasking_places(
     ``cells``; the places in rank order as a display frame indexed by each place's
     busiest cell (where its number goes), whose geometry is the place's outline (the
     union of its cells); a table (same index) with ``rank``, ``place``, ``incidents``,
-    ``crime_mix`` and ``confidence`` as published text; and the ranking rule.
+    ``crime_mix`` and ``confidence`` as published text (``place`` ends with the
+    list's ``when`` line when the incidents carry times); and the ranking rule.
     """
     import geopandas as gpd
 
@@ -485,6 +486,9 @@ def tasking_places(
                 "confidence": confidence,
             }
         )
+        when = row.get("when")
+        if isinstance(when, str):  # incidents with times: when to go (map and print)
+            rows[-1]["place"] += f". When: {when}"
     table = pd.DataFrame(
         rows, index=index, columns=["rank", "place", "incidents", "crime_mix", "confidence"]
     )
