@@ -488,7 +488,7 @@ def tasking_places(
         )
         when = row.get("when")
         if isinstance(when, str):  # incidents with times: when to go (map and print)
-            rows[-1]["place"] += f". When: {when}"
+            rows[-1]["place"] = f"{rows[-1]['place']}. When: {when}"
     table = pd.DataFrame(
         rows, index=index, columns=["rank", "place", "incidents", "crime_mix", "confidence"]
     )

@@ -334,14 +334,14 @@ def _when(
     from .timeprofile import time_profile, time_summary
 
     place = np.full(len(hot), -1)
-    for number, group in enumerate(groups):
-        place[group] = number
+    for i, group in enumerate(groups):
+        place[group] = i
     pos = assign_points(incidents, hot)
     number = np.where(pos >= 0, place[np.maximum(pos, 0)], -1)
-    timed = incidents[(number >= 0) & incidents[time_column].notna().to_numpy()]
-    if not len(timed):
+    keep = (number >= 0) & incidents[time_column].notna().to_numpy()
+    if not keep.any():
         return [None] * len(groups)
-    timed = timed.assign(_place=number[(number >= 0) & incidents[time_column].notna().to_numpy()])
+    timed = incidents[keep].assign(_place=number[keep])
     end = end_column if end_column in timed.columns else None
     try:
         lines = time_summary(time_profile(timed, start=time_column, end=end, by="_place"))
