@@ -239,8 +239,8 @@ def test_when_line_recovers_the_planted_friday_night_pattern() -> None:
         warnings.simplefilter("ignore", HotspotsWarning)
         timed = tasking_map(hot, top_n=3, incidents=violence, tiles=None).get_root().render()
         untimed = tasking_map(hot, top_n=3, incidents=months_only, tiles=None).get_root().render()
-    assert "When: mostly Fri–Sat 22:00–02:00" in timed
-    assert "When:" not in untimed
+    assert "; mostly Fri–Sat 22–02h" in timed
+    assert "22–02h" not in untimed
 
 
 def test_when_line_by_hand_and_dates_without_times() -> None:
