@@ -363,3 +363,67 @@ def test_constant_rate_hot_spot_is_rarely_intensifying() -> None:
     centre = labelled[44] / runs
     assert per_cell <= 0.05
     assert centre <= 0.05 + 2 * np.sqrt(0.05 * 0.95 / runs)  # 5 % plus Monte Carlo error
+
+
+def _window_tails_by_composition(values: np.ndarray, size: int, obs: int) -> tuple[float, float]:
+    """P(S >= obs), P(S <= obs) for the sum S of ``size`` values drawn without replacement
+    from ``values``, by enumerating how many of each distinct value are drawn."""
+    from itertools import product
+    from math import comb
+
+    distinct, mult = np.unique(values, return_counts=True)
+    total = comb(len(values), size)
+    up = low = 0
+    for take in product(*(range(int(m) + 1) for m in mult)):
+        if sum(take) != size:
+            continue
+        ways = 1
+        for m, t in zip(mult, take, strict=True):
+            ways *= comb(int(m), t)
+        s = int(np.dot(distinct, take))
+        up += ways if s >= obs else 0
+        low += ways if s <= obs else 0
+    return up / total, low / total
+
+
+def test_space_time_bins_follow_gi_stars_exact_permutation_rule() -> None:
+    # 5x5 cells x 4 months, queen neighbours, time window 1 ("shift": month 0 uses months
+    # 0-1). gi_star's rule, computed here from first principles: the window sum (the bin
+    # and its space-time neighbours) against all 100 counts permuted, two-sided p =
+    # min(1, 2 min(P(S >= obs), P(S <= obs))), Benjamini-Hochberg, bins at 1/5/10 %.
+    n = 5
+    counts = np.random.default_rng(4).binomial(1, 0.2, size=(n * n, 4))
+    counts[[0, 1, 5, 6]] = 6  # a busy corner block
+    cube = SpaceTimeCube(
+        cells=_grid(n), periods=pd.period_range("2024-01", periods=4, freq="M"), counts=counts
+    )
+    gi = space_time_gi(cube, permutations=999)
+    values = counts.reshape(-1)
+    mean = values.mean()
+    p = np.zeros((n * n, 4))
+    sign = np.zeros((n * n, 4))
+    for cell in range(n * n):
+        r, c = divmod(cell, n)
+        near = [
+            rr * n + cc
+            for rr in range(n)
+            for cc in range(n)
+            if abs(rr - r) <= 1 and abs(cc - c) <= 1
+        ]
+        for t in range(4):
+            months = [0, 1] if t == 0 else [t - 1, t]
+            obs = int(sum(counts[j, m] for j in near for m in months))
+            size = len(near) * len(months)
+            up, low = _window_tails_by_composition(values, size, obs)
+            p[cell, t] = min(1.0, 2 * min(up, low))
+            sign[cell, t] = np.sign(obs - size * mean)
+    q = stats.false_discovery_control(p.T.reshape(-1), method="bh").reshape(4, n * n).T
+    level = np.where(q <= 0.01, 3, np.where(q <= 0.05, 2, np.where(q <= 0.10, 1, 0)))
+    np.testing.assert_allclose(gi.p, p, rtol=1e-9, atol=1e-12)
+    np.testing.assert_array_equal(gi.bins, (sign * level).astype(int))
+    assert (gi.bins > 0).sum() >= 3  # the case has significant bins to get right
+    # the analytic p stays available, as in gi_star
+    analytic = space_time_gi(cube, permutations=999, inference="analytic")
+    assert analytic.p == pytest.approx(2 * stats.norm.sf(np.abs(analytic.z)))
+    with pytest.raises(DataError, match="inference"):
+        space_time_gi(cube, inference="exact")

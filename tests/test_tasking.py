@@ -210,3 +210,56 @@ def test_one_incident_never_a_hot_area() -> None:
     assert np.isfinite(cells["gi_p_perm"]).any()
     # the bins before (analytic p): the incident's cell and its neighbours "hot"
     assert (analytic["gi_bin"] >= 1).sum() >= 1
+
+
+def test_when_line_recovers_the_planted_friday_night_pattern() -> None:
+    import hotspots
+    from hotspots import synthetic_town
+
+    town = synthetic_town(2, size_km=3, n_incidents=6000, n_services=4, n_hotspots=2)
+    spot = town.hotspots[town.hotspots["kind"] == "persistent"].iloc[0]
+    assert spot["crime_type"] == "Violence and sexual offences"
+    violence = town.incidents[town.incidents["crime_type"] == spot["crime_type"]]
+    grid = hotspots.hex_grid(town.boundary, cell_size=250)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", HotspotsWarning)
+        hot = hotspots.gi_star(hotspots.count_points(violence, grid), "count")
+    t = tasking_list(hot, violence, top=3)
+    planted = t.geometry.intersects(spot.geometry.centroid).to_numpy()
+    assert planted.sum() == 1
+    # the synthetic town plants most of this spot's violence on Fri-Sat 22:00-02:00
+    assert t.loc[planted, "when"].iloc[0].startswith("mostly Fri–Sat 22:00–02:00")
+    # police.uk data (months only) has no times: no 'when' column at all
+    months_only = violence.drop(columns=["datetime", "datetime_end"])
+    assert "when" not in tasking_list(hot, months_only, top=3).columns
+    # the tasking map's table shows the line only when there are times
+    from hotspots.maps import tasking_map
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", HotspotsWarning)
+        timed = tasking_map(hot, top_n=3, incidents=violence, tiles=None).get_root().render()
+        untimed = tasking_map(hot, top_n=3, incidents=months_only, tiles=None).get_root().render()
+    assert "; mostly Fri–Sat 22–02h" in timed
+    assert "22–02h" not in untimed
+
+
+def test_when_line_by_hand_and_dates_without_times() -> None:
+    hot = _strip([12, 0, 4], [2, 0, 0])
+    xy = [(575100, 168100)] * 12 + [(575600, 168100)] * 4
+    # cell 0: twelve Wednesdays 09:xx; cell 2: four incidents, too few for a pattern
+    times = [f"2024-03-{6 + 7 * (i % 3):02d} 09:{i:02d}" for i in range(12)] + [
+        "2024-03-04 10:00"
+    ] * 4
+    incidents = gpd.GeoDataFrame(
+        {"crime_type": ["Drugs"] * 16, "datetime": pd.to_datetime(times)},
+        geometry=[Point(p) for p in xy],
+        crs=27700,
+    )
+    t = tasking_list(hot, incidents, min_incidents=1)
+    assert t["cells"].tolist() == [["c0"], ["c2"]]
+    assert t["when"].iloc[0].startswith("mostly Wed 09:00–10:00 (100% of incidents")
+    assert t["when"].iloc[1].startswith("too few incidents (4)")
+    midnight = incidents.assign(datetime=pd.to_datetime(["2024-03-06"] * 16))
+    with pytest.warns(HotspotsWarning, match="no 'when' line.*midnight"):
+        none = tasking_list(hot, midnight, min_incidents=1)
+    assert none["when"].isna().all()

@@ -105,7 +105,7 @@ def run_demo(args: Any, steps_cls: Any) -> None:
         lambda: count_points(month, grid, by="crime_type"),
     )
     hot = steps.run(
-        "Getis-Ord Gi* (999 permutations, FDR)",
+        "Getis-Ord Gi* (exact permutation p-values, FDR)",
         lambda: gi_star(cells, "count", permutations=999, fdr=True, seed=args.seed),
     )
     density = steps.run(

@@ -6,6 +6,7 @@ text. Every string from the data goes through :func:`hotspots._mapstyle.esc` (by
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import numpy as np
@@ -374,7 +375,9 @@ def tasking_places(
     ``cells``; the places in rank order as a display frame indexed by each place's
     busiest cell (where its number goes), whose geometry is the place's outline (the
     union of its cells); a table (same index) with ``rank``, ``place``, ``incidents``,
-    ``crime_mix`` and ``confidence`` as published text; and the ranking rule.
+    ``crime_mix`` and ``confidence`` as published text (with incidents that carry
+    times, ``place`` ends with the ``when`` line's peak, e.g. "mostly Fri–Sat 22–02h",
+    instead of the cell id); and the ranking rule.
     """
     import geopandas as gpd
 
@@ -427,6 +430,13 @@ def tasking_places(
                 "confidence": confidence,
             }
         )
+        when = row.get("when")
+        if isinstance(when, str) and when.startswith("mostly "):
+            # incidents with times and a marked peak: when to go, in place of the cell
+            # id so that the table still prints on one A4 page
+            peak = when.split(" (")[0].replace(":00", "")
+            place = re.sub(r", cell \S+$", "", str(rows[-1]["place"]))
+            rows[-1]["place"] = f"{place}; {peak}h"
     table = pd.DataFrame(
         rows, index=index, columns=["rank", "place", "incidents", "crime_mix", "confidence"]
     )

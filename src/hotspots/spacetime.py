@@ -225,6 +225,7 @@ class SpaceTimeGi:
 
 
 _EDGES = ("shift", "truncate")
+_INFERENCE = ("permutation", "analytic")
 
 
 def _time_weights(n_p: int, time_window: int, edge: str) -> sparse.csr_matrix:
@@ -253,7 +254,8 @@ def space_time_gi(
     k: int | None = None,
     time_window: int = 1,
     edge: str = "shift",
-    permutations: int = 0,
+    permutations: int = 999,
+    inference: str = "permutation",
     fdr: bool = True,
     seed: int = 0,
 ) -> SpaceTimeGi:
@@ -271,10 +273,16 @@ def space_time_gi(
     the median nearest-centroid spacing (queen neighbours on a square grid, the first
     ring on a hexagon grid).
 
-    With ``permutations > 0`` pseudo p-values come from
-    ``hotspots.hotspot.gi_star_arrays`` (conditional permutation), doubled to make them
-    two-sided (capped at 1); otherwise the analytic two-sided normal p-value is used.
-    Bins whose z is undefined (no neighbours) get z 0 and p 1.
+    With ``permutations > 0`` and ``inference="permutation"`` the bins use the rule of
+    :func:`hotspots.gi_star`: the two-sided permutation p-value of
+    ``hotspots.hotspot.gi_star_arrays`` (``p_perm``). For counts (whole numbers) on the
+    binary space-time weights it is counted exactly: the distribution of the window sum
+    (the bin and its space-time neighbours) when all bin counts are permuted, with no
+    Monte Carlo error and no ``2 / (permutations + 1)`` floor; otherwise it is twice
+    the sampled conditional pseudo p-value (capped at 1). ``inference="analytic"`` (or
+    ``permutations=0``) uses the two-sided normal p-value, ArcGIS's; on sparse monthly
+    counts it is too liberal (see the hot spot guide). Bins whose z is undefined (no
+    neighbours) get z 0 and p 1.
     """
     if not isinstance(cube, SpaceTimeCube):
         raise DataError("cube must be a SpaceTimeCube from space_time_cube().")
@@ -282,6 +290,8 @@ def space_time_gi(
         raise DataError(f"time_window must be a whole number >= 0; got {time_window}.")
     if edge not in _EDGES:
         raise DataError(f"edge must be one of {list(_EDGES)}; got {edge!r}.")
+    if inference not in _INFERENCE:
+        raise DataError(f"inference must be one of {list(_INFERENCE)}; got {inference!r}.")
     from scipy.stats import false_discovery_control, norm
 
     n_c, n_p = cube.counts.shape
@@ -296,14 +306,13 @@ def space_time_gi(
             stacklevel=2,
         )
         z, p = np.zeros(y.size), np.ones(y.size)
-    elif permutations > 0:
-        from .hotspot import gi_star_arrays
+    elif permutations > 0 and inference == "permutation":
+        from ._gistar import gi_star_arrays
 
         res = gi_star_arrays(y, W, permutations=permutations, seed=seed, star=True)
         z = np.asarray(res.z, dtype=float)
-        # the pseudo p-value is one-tailed in the observed direction: double it so it
-        # is two-sided like the analytic p and the bins' 99/95/90 % levels
-        p = np.minimum(2.0 * np.asarray(res.p_sim, dtype=float), 1.0)
+        # gi_star's rule: the two-sided permutation p (exact for counts)
+        p = np.asarray(res.p_perm, dtype=float)
     else:
         z = gi_z(y, W)
         p = 2.0 * norm.sf(np.abs(z))
@@ -465,14 +474,17 @@ def emerging_hotspots(
     k: int | None = None,
     time_window: int = 1,
     edge: str = "shift",
-    permutations: int = 0,
+    permutations: int = 999,
+    inference: str = "permutation",
     fdr: bool = True,
     trend_alpha: float = 0.05,
     seed: int = 0,
 ) -> Any:
     """Emerging Hot Spot Analysis (ArcGIS): Gi* per bin, Mann-Kendall trend, categories.
 
-    Steps: :func:`space_time_gi` (space-time neighbourhood, FDR), then
+    Steps: :func:`space_time_gi` (space-time neighbourhood; by default the bins use
+    exact permutation p-values for counts, the rule of :func:`hotspots.gi_star`, and
+    FDR; ``inference="analytic"`` gives ArcGIS's normal p-values), then
     :func:`mann_kendall` on each cell's Gi* z series, then :func:`classify_emerging`
     (its docstring states every rule, including the 90% threshold). Per-period z and bins
     are available from :func:`space_time_gi` with the same arguments.
@@ -515,7 +527,8 @@ def emerging_hotspots(
             stacklevel=2,
         )
     gi = space_time_gi(cube, neighbours=neighbours, distance=distance, k=k,
-                       time_window=time_window, edge=edge, permutations=permutations, fdr=fdr, seed=seed)  # fmt: skip
+                       time_window=time_window, edge=edge, permutations=permutations,
+                       inference=inference, fdr=fdr, seed=seed)  # fmt: skip
     # Gi* z of bins whose time windows overlap are correlated: the window sums of
     # periods t and t - k share w + 1 - k of their w + 1 periods
     w = min(time_window, n_p - 1)
@@ -535,7 +548,8 @@ def emerging_hotspots(
     out["final_z"] = gi.z[:, -1]
     out["final_bin"] = gi.bins[:, -1]
     params = {"neighbours": neighbours, "distance": distance, "k": k,
-              "time_window": time_window, "edge": edge, "permutations": permutations, "fdr": fdr,
+              "time_window": time_window, "edge": edge, "permutations": permutations,
+              "inference": "analytic" if permutations == 0 else inference, "fdr": fdr,
               "trend_alpha": trend_alpha,
               "periods": [str(cube.periods[0]), str(cube.periods[-1])]}  # fmt: skip
     return record(out, method="Emerging Hot Spot Analysis (Gi* + Mann-Kendall)",
