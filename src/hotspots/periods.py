@@ -303,11 +303,10 @@ def compare_periods(
     table = pd.DataFrame(rows, index=pd.Index(index, dtype=object))
     table["p_fdr"] = table["p_value"]
     if len(rows) > 1:
-        from scipy.stats import false_discovery_control
+        from ._fdr import fdr_adjust
 
-        pv = table["p_value"].to_numpy()[:-1]
         adj = table["p_value"].to_numpy(dtype=float).copy()
-        adj[:-1] = false_discovery_control(pv, method="bh")
+        adj[:-1] = fdr_adjust(adj[:-1])  # over the areas, not the overall row
         table["p_fdr"] = adj
     cols = ["area_id", "before", "after", "change", "before_per_month", "after_per_month",
             "change_per_month", "pct_change", "rate_ratio", "rr_ci_low", "rr_ci_high",

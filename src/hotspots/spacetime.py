@@ -21,7 +21,7 @@ from scipy import sparse
 
 from ._cellgi import cell_weights, gi_z
 from ._errors import DataError, HotspotsWarning
-from ._fdr import gi_bins
+from ._fdr import fdr_adjust, gi_bins
 from ._months import months_of, months_present, require_months, to_month
 from ._provenance import record
 from ._validate import (
@@ -292,7 +292,7 @@ def space_time_gi(
         raise DataError(f"edge must be one of {list(_EDGES)}; got {edge!r}.")
     if inference not in _INFERENCE:
         raise DataError(f"inference must be one of {list(_INFERENCE)}; got {inference!r}.")
-    from scipy.stats import false_discovery_control, norm
+    from scipy.stats import norm
 
     n_c, n_p = cube.counts.shape
     S = cell_weights(cube.cells, neighbours=neighbours, distance=distance, k=k)
@@ -322,7 +322,7 @@ def space_time_gi(
     if undefined.any():
         z = np.where(undefined, 0.0, z)
         p = np.where(undefined, 1.0, p)
-    p_fdr = false_discovery_control(p, method="bh") if fdr else p
+    p_fdr = fdr_adjust(p) if fdr else p
     # the bins follow gi_star's rule (one Benjamini-Hochberg cut-off per level)
     bins = gi_bins(z, p, fdr=fdr)
     z2, p2, q2, b2 = (a.reshape(n_p, n_c).T.copy() for a in (z, p, p_fdr, bins))
