@@ -26,7 +26,7 @@ def _bh_by_hand(p: np.ndarray, alpha: float) -> np.ndarray:
 def test_adjusted_and_critical_value_select_the_same_cells(seed: int) -> None:
     rng = np.random.default_rng(seed)
     # a mix of signals and nulls, some ties, some NaN (cells without a test)
-    p = np.concatenate([rng.uniform(0, 0.002, 30), rng.uniform(0, 1, 300), [0.01] * 5])
+    p = np.concatenate([rng.uniform(0, 0.0002, 30), rng.uniform(0, 1, 300), [0.01] * 5])
     p[rng.choice(p.size, 10, replace=False)] = np.nan
     for alpha in (0.01, 0.05, 0.10):
         expected = _bh_by_hand(p, alpha)
