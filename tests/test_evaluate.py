@@ -118,7 +118,8 @@ def test_backtest_synthetic_town_finds_planted_spots(town_backtest: tuple) -> No
     from hotspots.grid import count_points
 
     counted = count_points(
-        town.incidents[town.incidents["month"].isin(["2024-10", "2024-11", "2024-12"])], cells
+        town.incidents[town.incidents["month"].astype(str).isin(["2024-10", "2024-11", "2024-12"])],
+        cells,
     )
     top = counted.nlargest(int(0.05 * len(cells)), "count")
     persistent = town.hotspots[town.hotspots["kind"] == "persistent"]
@@ -180,6 +181,7 @@ def test_backtest_broken_input(town_backtest: tuple) -> None:
     with pytest.raises(DataError):
         backtest(inc.iloc[:0], cells)
     bad = inc.copy()
+    bad["month"] = bad["month"].astype(str)  # as a user's text column
     bad.loc[bad.index[0], "month"] = "June-ish"
     with pytest.raises(DataError, match="June-ish"):
         backtest(bad, cells)

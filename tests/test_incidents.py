@@ -49,6 +49,7 @@ def test_csv_lonlat_to_bng(data_dir: Path, real: pd.DataFrame, tmp_path: Path) -
     assert gdf["victim_age"].iloc[5] == int(real["victim_age"].iloc[5])
     assert gdf["offence_datetime"].iloc[2] == pd.Timestamp("2018-06-03 02:15")  # day first
     assert (gdf["month"] == "2018-06").all()
+    assert gdf["month"].dtype == pd.PeriodDtype("M")  # as the police.uk readers give
     assert gdf["source_line"].iloc[0] == 2
     assert gdf.attrs["load_report"].n_dropped == 0
 
@@ -193,7 +194,7 @@ def test_iso_dates_are_year_month_day(real: pd.DataFrame, tmp_path: Path) -> Non
     # 2018-04-03 is 3 April; read day first it became 4 March (month 2018-03)
     path = _with_dates(real, ["2018-04-03", "2018-04-13 10:30", "2018-12-01T08:00"], tmp_path)
     gdf = read_incidents(path, x="Longitude", y="Latitude", crs=4326, date="when")
-    assert gdf["month"].tolist() == ["2018-04", "2018-04", "2018-12"]
+    assert gdf["month"].astype(str).tolist() == ["2018-04", "2018-04", "2018-12"]
     assert gdf["offence_datetime"].tolist() == [
         pd.Timestamp(2018, 4, 3),
         pd.Timestamp(2018, 4, 13, 10, 30),
@@ -224,7 +225,7 @@ def test_ambiguous_dates_refused_unless_a_format_is_given(
     gdf = read_incidents(
         path, x="Longitude", y="Latitude", crs=4326, date="when", date_format="%m/%d/%Y"
     )
-    assert gdf["month"].tolist() == ["2018-03", "2018-05", "2018-07"]
+    assert gdf["month"].astype(str).tolist() == ["2018-03", "2018-05", "2018-07"]
     mixed = _with_dates(real, ["13/04/2018", "04/13/2018"], tmp_path)
     with pytest.raises(DataError, match=r"mixes day-first.*row 2.*month-first.*row 3"):
         read_incidents(mixed, x="Longitude", y="Latitude", crs=4326, date="when")

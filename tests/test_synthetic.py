@@ -108,7 +108,7 @@ def test_incidents_schema_and_counts(town: SyntheticTown) -> None:
     assert tuple(inc.columns[: len(INCIDENT_COLUMNS)]) == INCIDENT_COLUMNS
     assert {"hotspot_id", "victim_age", "geometry"} <= set(inc.columns)
     assert set(inc.geom_type) == {"Point"}
-    assert sorted(inc["month"].unique()) == month_range("2024-01", 12)
+    assert sorted(inc["month"].astype(str).unique()) == month_range("2024-01", 12)
     asb = inc["crime_type"] == "Anti-social behaviour"
     assert asb.any() and (inc.loc[asb, "crime_id"] == "").all()
     ids = inc.loc[~asb, "crime_id"]
@@ -182,7 +182,7 @@ def test_planted_hotspots_are_hot(town: SyntheticTown) -> None:
         assert len(pts) > 0
         centre = h.geometry.centroid
         assert (pts.distance(centre) <= h["radius_m"] + 1e-6).all()
-        assert set(pts["month"]) <= set(h["months_active"].split(",")) | set(months)
+        assert set(pts["month"].astype(str)) <= set(h["months_active"].split(",")) | set(months)
     # independent density check: in an active month a circle holds far more incidents
     # per km^2 than the town as a whole
     land = town.areas.area.sum()
@@ -241,7 +241,7 @@ def test_size_scaling_and_options() -> None:
         1, size_km=3, block_m=50, n_incidents=500, n_months=3, start="2023-11", n_hotspots=0
     )
     assert 0.8 * 61**2 < t.graph.number_of_nodes() <= 61**2
-    assert sorted(t.incidents["month"].unique()) == ["2023-11", "2023-12", "2024-01"]
+    assert sorted(t.incidents["month"].astype(str).unique()) == ["2023-11", "2023-12", "2024-01"]
     assert len(t.hotspots) == 0 and (t.incidents["hotspot_id"] == -1).all()
     assert len(t.incidents) == 500
 

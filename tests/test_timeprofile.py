@@ -69,7 +69,7 @@ def test_planted_friday_night_pattern_is_recovered() -> None:
 
     town = synthetic_town(2, size_km=3, n_incidents=6000, n_services=4, n_hotspots=2)
     inc = town.incidents
-    assert (inc["datetime"].dt.strftime("%Y-%m") == inc["month"]).all()
+    assert (inc["datetime"].dt.to_period("M") == inc["month"]).all()
     spot = int(town.hotspots.loc[town.hotspots["kind"] == "persistent", "hotspot_id"].iloc[0])
     assert town.hotspots.loc[spot, "crime_type"] == "Violence and sexual offences"
     own = inc[(inc["hotspot_id"] == spot) & (inc["crime_type"] == "Violence and sexual offences")]

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from ._errors import DataError
 from ._synthetic_streets import COL_SUFFIX, ROW_SUFFIX, River, street_names
@@ -318,7 +319,7 @@ def incident_frame(
     frame = gpd.GeoDataFrame(
         {
             "crime_id": crime_id.astype(str),
-            "month": np.array(months)[pm],
+            "month": pd.PeriodIndex(months, freq="M")[pm],
             "reported_by": "Synthetic Police",
             "falls_within": "Synthetic Police",
             "location": location,

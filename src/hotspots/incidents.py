@@ -324,7 +324,7 @@ def read_incidents(
         Keep points inside (others reported as "outside area").
     date : str, optional
         Offence date/time column, parsed into ``offence_datetime`` and ``month``
-        ("YYYY-MM") by :func:`parse_dates`: ISO dates are year-month-day; ``03/04/2018``
+        (a monthly Period, as the police.uk readers give) by :func:`parse_dates`: ISO dates are year-month-day; ``03/04/2018``
         style dates are day first or month first as the column shows, and refused when
         nothing in it tells (pass ``date_format``). Values that do not parse become
         missing and are noted, not dropped.
@@ -477,7 +477,7 @@ def read_incidents(
                 f"{rows[bad.to_numpy()][:10].tolist()}); offence_datetime is missing there"
             )
         frame["offence_datetime"] = when
-        frame["month"] = when.dt.strftime("%Y-%m")
+        frame["month"] = when.dt.to_period("M")
     frame["source_line"] = rows
     gdf = gpd.GeoDataFrame(frame, geometry=shapely.points(px, py), crs=target)
     if area is not None:
