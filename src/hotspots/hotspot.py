@@ -9,7 +9,7 @@ on GeoDataFrames and record provenance.
 from __future__ import annotations
 
 import warnings
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -25,6 +25,9 @@ from ._weights import (
     knn_weights,
     min_threshold_distance,
 )
+
+if TYPE_CHECKING:
+    import geopandas as gpd
 
 __all__ = [
     "BIN_LABELS",
@@ -51,7 +54,7 @@ NO_VARIATION = "No variation"
 
 
 def build_weights(
-    cells: Any,
+    cells: gpd.GeoDataFrame,
     *,
     neighbours: str = "distance",
     distance: float | None = None,
@@ -158,7 +161,7 @@ def _check_gi_input(cells: Any, column: str, y: np.ndarray, permutations: Any) -
 
 
 def gi_star(
-    cells: Any,
+    cells: gpd.GeoDataFrame,
     column: str,
     *,
     neighbours: str = "distance",
@@ -169,7 +172,7 @@ def gi_star(
     fdr: bool = True,
     alpha: float = 0.05,
     seed: int | None = 0,
-) -> Any:
+) -> gpd.GeoDataFrame:
     """Getis-Ord Gi* hot and cold spots (ArcGIS Hot Spot Analysis) on cells.
 
     Parameters
@@ -331,7 +334,7 @@ def _guard_sizes(y: np.ndarray, column: str) -> list[str]:
 
 
 def local_moran(
-    cells: Any,
+    cells: gpd.GeoDataFrame,
     column: str,
     *,
     neighbours: str = "queen",
@@ -341,7 +344,7 @@ def local_moran(
     fdr: bool = False,
     alpha: float = 0.05,
     seed: int | None = 0,
-) -> Any:
+) -> gpd.GeoDataFrame:
     """Local Moran's I clusters and outliers (LISA) with row-standardised weights.
 
     Parameters

@@ -29,7 +29,7 @@ Steps (each decision and its numbers go to ``attrs["hotspots"]["decisions"]``):
 from __future__ import annotations
 
 import warnings
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -37,6 +37,9 @@ import scipy.sparse as sp
 from . import _provenance
 from ._errors import DataError, HotspotsWarning
 from ._validate import require_geodataframe, require_nonempty, require_projected
+
+if TYPE_CHECKING:
+    import geopandas as gpd
 
 __all__ = [
     "PEAK_Z",
@@ -173,15 +176,15 @@ def fallback_distance(xy: np.ndarray, *, k: int | None = None) -> tuple[float, d
 
 
 def optimized_hotspots(
-    incidents: Any,
+    incidents: gpd.GeoDataFrame,
     *,
-    area: Any = None,
+    area: gpd.GeoDataFrame | gpd.GeoSeries | None = None,
     cell: str = "hex",
     cell_size: float | None = None,
     distance: float | None = None,
     permutations: int = 999,
     seed: int | None = 0,
-) -> Any:
+) -> gpd.GeoDataFrame:
     """Optimized hot spot analysis of incident points (the steps are in the module notes).
 
     Parameters
