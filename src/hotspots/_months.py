@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as _dt
 import re
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -25,6 +25,8 @@ from ._errors import DataError
 
 __all__ = [
     "MONTH_RE",
+    "MonthLike",
+    "PeriodLike",
     "describe_runs",
     "month_gaps",
     "months_of",
@@ -36,6 +38,12 @@ __all__ = [
     "runs",
     "to_month",
 ]
+
+#: One month as a user may give it (see :func:`to_month`).
+MonthLike: TypeAlias = str | pd.Period | pd.Timestamp | _dt.date | np.datetime64
+#: A period: one month, a (start, end) pair (inclusive) or a list of months (see
+#: :func:`period_months`).
+PeriodLike: TypeAlias = MonthLike | tuple[MonthLike, MonthLike] | Iterable[MonthLike]
 
 #: A police.uk month: four-digit year, dash, month 01-12.
 MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")

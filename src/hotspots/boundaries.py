@@ -40,6 +40,7 @@ from ._validate import BNG
 
 if TYPE_CHECKING:
     import geopandas as gpd
+    import requests
 
 __all__ = [
     "AREA_GROUPS",
@@ -456,7 +457,7 @@ def load_boundary(
     level: str,
     within: str | None = None,
     source: str = "auto",
-    session: Any = None,
+    session: requests.Session | None = None,
 ) -> gpd.GeoDataFrame:
     """Load boundaries of one level by district name, ONS code or area name.
 

@@ -13,12 +13,16 @@ from __future__ import annotations
 import textwrap
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ._errors import CRSError, DataError
 from ._validate import require_geodataframe
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+    from matplotlib.axes import Axes
 
 __all__ = ["save_tasking_pack"]
 
@@ -26,17 +30,17 @@ _A4_LANDSCAPE_IN = (11.69, 8.27)
 
 
 def save_tasking_pack(
-    cells: Any,
+    cells: gpd.GeoDataFrame,
     path: str | Path,
     *,
     top_n: int = 10,
-    incidents: Any = None,
+    incidents: gpd.GeoDataFrame | None = None,
     title: str | None = None,
     suppress_below: int = 5,
     internal: bool = False,
-    area: Any = None,
-    wards: Any = None,
-    basemap: Callable[[Any], None] | None = None,
+    area: gpd.GeoDataFrame | None = None,
+    wards: gpd.GeoDataFrame | None = None,
+    basemap: Callable[[Axes], None] | None = None,
     formats: Sequence[str] = ("png", "pdf"),
     dpi: int = 200,
 ) -> dict[str, Path]:

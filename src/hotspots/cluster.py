@@ -243,7 +243,7 @@ def _dbscan_labels(xy: np.ndarray, weights: np.ndarray, eps: float, min_samples:
 
 
 def dbscan_clusters(
-    points: Any, *, eps: float, min_samples: int, by: str | None = None
+    points: gpd.GeoDataFrame, *, eps: float, min_samples: int, by: str | None = None
 ) -> Clusters:
     """DBSCAN clusters of points, ``eps`` in metres.
 
@@ -327,7 +327,7 @@ def dbscan_clusters(
 
 
 def hdbscan_clusters(
-    points: Any, *, min_cluster_size: int, min_samples: int | None = None
+    points: gpd.GeoDataFrame, *, min_cluster_size: int, min_samples: int | None = None
 ) -> Clusters:
     """HDBSCAN clusters of points (scikit-learn's ``HDBSCAN``, Euclidean metres).
 

@@ -95,7 +95,7 @@ def _per_group(incidents: Any, by: str | None, location: str | None) -> dict[Any
 
 
 def concentration(
-    incidents: Any,
+    incidents: pd.DataFrame,
     *,
     by: str | None = "crime_type",
     location: str | None = None,
@@ -170,7 +170,7 @@ def concentration(
 
 
 def concentration_curve(
-    incidents: Any, *, by: str | None = "crime_type", location: str | None = None
+    incidents: pd.DataFrame, *, by: str | None = "crime_type", location: str | None = None
 ) -> pd.DataFrame:
     """Concentration (Lorenz) curves: cumulative share of incidents against share of
     places, places from most to fewest incidents.

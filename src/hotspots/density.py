@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
@@ -41,6 +41,7 @@ from .grid import square_cell_index, square_grid
 
 if TYPE_CHECKING:
     import geopandas as gpd
+    import numpy.typing as npt
 
 __all__ = ["default_bandwidth", "kde", "quartic_kernel"]
 
@@ -56,7 +57,7 @@ _CHEAP_S = 0.05
 _MAX_FINE_CELLS = 60_000_000
 
 
-def quartic_kernel(d: Any, bandwidth: float) -> np.ndarray:
+def quartic_kernel(d: npt.ArrayLike, bandwidth: float) -> np.ndarray:
     """The quartic kernel ``3/(π r²) (1 − (d/r)²)²`` (per m²), zero for ``d ≥ r``.
 
     Examples
@@ -278,13 +279,13 @@ def _costs(
 
 
 def kde(
-    points: Any,
+    points: gpd.GeoDataFrame,
     *,
     cell_size: float,
     bandwidth: float | None = None,
     weight: str | None = None,
-    area: Any = None,
-    grid: Any = None,
+    area: gpd.GeoDataFrame | gpd.GeoSeries | None = None,
+    grid: gpd.GeoDataFrame | None = None,
     method: Literal["auto", "exact", "binned"] = "auto",
 ) -> gpd.GeoDataFrame:
     """Quartic kernel density surface of points, in points (or weight) per km².

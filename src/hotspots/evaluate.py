@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -39,6 +39,12 @@ from ._validate import (
     require_projected,
     require_same_crs,
 )
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+    import numpy.typing as npt
+
+    from ._months import MonthLike
 
 __all__ = ["backtest", "backtest_summary", "hit_rate", "pai", "pei", "rri"]
 
@@ -86,7 +92,11 @@ def _captured(scores: np.ndarray, counts: np.ndarray, area: np.ndarray, coverage
 
 
 def hit_rate(
-    predicted: Any, actual: Any, *, coverage: float = 0.05, cell_area: Any = None
+    predicted: npt.ArrayLike,
+    actual: npt.ArrayLike,
+    *,
+    coverage: float = 0.05,
+    cell_area: npt.ArrayLike | None = None,
 ) -> float:
     """Share of the actual incidents (n/N) in the top cells covering ``coverage`` of the area.
 
@@ -111,7 +121,13 @@ def hit_rate(
     return float(_captured(s, c, a, coverage) / total) if total > 0 else float("nan")
 
 
-def pai(predicted: Any, actual: Any, *, coverage: float = 0.05, cell_area: Any = None) -> float:
+def pai(
+    predicted: npt.ArrayLike,
+    actual: npt.ArrayLike,
+    *,
+    coverage: float = 0.05,
+    cell_area: npt.ArrayLike | None = None,
+) -> float:
     """Predictive Accuracy Index, PAI = (n/N) / (a/A) (Chainey, Tompson & Uhlig 2008).
 
     ``a/A`` equals ``coverage`` exactly (see the module notes on ties).
@@ -124,7 +140,13 @@ def pai(predicted: Any, actual: Any, *, coverage: float = 0.05, cell_area: Any =
     return hit_rate(predicted, actual, coverage=coverage, cell_area=cell_area) / coverage
 
 
-def pei(predicted: Any, actual: Any, *, coverage: float = 0.05, cell_area: Any = None) -> float:
+def pei(
+    predicted: npt.ArrayLike,
+    actual: npt.ArrayLike,
+    *,
+    coverage: float = 0.05,
+    cell_area: npt.ArrayLike | None = None,
+) -> float:
     """Predictive Efficiency Index, PEI = PAI / PAI* (Hunt 2016; Chainey 2013).
 
     PAI* is the best PAI any selection of the same area could reach: cells ranked by
@@ -142,12 +164,12 @@ def pei(predicted: Any, actual: Any, *, coverage: float = 0.05, cell_area: Any =
 
 
 def rri(
-    predicted: Any,
-    actual: Any,
+    predicted: npt.ArrayLike,
+    actual: npt.ArrayLike,
     *,
-    previous: Any,
+    previous: npt.ArrayLike,
     coverage: float = 0.05,
-    cell_area: Any = None,
+    cell_area: npt.ArrayLike | None = None,
 ) -> float:
     """Recapture Rate Index (Levine 2008): RRI = (n2 / n1) / (N2 / N1).
 
@@ -173,15 +195,15 @@ def rri(
 
 # ----------------------------------------------------------------------------- backtest
 def backtest(
-    incidents: Any,
-    cells: Any,
+    incidents: gpd.GeoDataFrame,
+    cells: gpd.GeoDataFrame,
     *,
     methods: Sequence[str] = METHODS,
     train_months: int = 3,
     test_months: int = 1,
     coverage: Sequence[float] = (0.01, 0.05, 0.1),
     prospective_bandwidth: float = 400.0,
-    months: Sequence[Any] | None = None,
+    months: Sequence[MonthLike] | None = None,
     seed: int = 0,
 ) -> pd.DataFrame:
     """Rolling, month-by-month test of hotspot methods as forecasts.

@@ -10,7 +10,7 @@ is never looked at: incidents in it or later are set aside before anything is co
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -26,6 +26,11 @@ from ._validate import (
     require_projected,
     require_same_crs,
 )
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+    from ._months import MonthLike
 
 __all__ = ["forecast_cells"]
 
@@ -67,19 +72,19 @@ def _choose(
 
 
 def forecast_cells(
-    incidents: Any,
-    cells: Any,
+    incidents: gpd.GeoDataFrame,
+    cells: gpd.GeoDataFrame,
     *,
     method: str = "auto",
     train_months: int | None = None,
-    month: Any = None,
-    months: Sequence[Any] | None = None,
+    month: MonthLike | None = None,
+    months: Sequence[MonthLike] | None = None,
     coverage: float = 0.05,
     methods: Sequence[str] = METHODS,
     train_windows: Sequence[int] = WINDOWS,
     min_tests: int = 3,
     prospective_bandwidth: float = 400.0,
-) -> Any:
+) -> gpd.GeoDataFrame:
     """Next-period score per cell: where incidents are expected in the month to come.
 
     Parameters

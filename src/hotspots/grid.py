@@ -50,6 +50,8 @@ from ._validate import (
 
 if TYPE_CHECKING:
     import geopandas as gpd
+    import numpy.typing as npt
+    from pyproj import CRS
 
 __all__ = [
     "MAX_CELLS",
@@ -104,7 +106,7 @@ def _origin(origin: tuple[float, float]) -> tuple[float, float]:
     return ox, oy
 
 
-def cell_ids(row: Any, col: Any) -> np.ndarray:
+def cell_ids(row: npt.ArrayLike, col: npt.ArrayLike) -> np.ndarray:
     """Return the stable ``cell_id`` of cells ``(row, col)``: ``row * 10**8 + col``.
 
     Examples
@@ -120,7 +122,11 @@ def cell_ids(row: Any, col: Any) -> np.ndarray:
 
 
 def square_cell_index(
-    x: Any, y: Any, *, cell_size: float, origin: tuple[float, float] = (0.0, 0.0)
+    x: npt.ArrayLike,
+    y: npt.ArrayLike,
+    *,
+    cell_size: float,
+    origin: tuple[float, float] = (0.0, 0.0),
 ) -> tuple[np.ndarray, np.ndarray]:
     """Map coordinates to ``(row, col)`` of the square grid (floor rule).
 
@@ -139,7 +145,11 @@ def square_cell_index(
 
 
 def hex_cell_index(
-    x: Any, y: Any, *, cell_size: float, origin: tuple[float, float] = (0.0, 0.0)
+    x: npt.ArrayLike,
+    y: npt.ArrayLike,
+    *,
+    cell_size: float,
+    origin: tuple[float, float] = (0.0, 0.0),
 ) -> tuple[np.ndarray, np.ndarray]:
     """Map coordinates to ``(row, col)`` of the flat-topped hexagon grid of :func:`hex_grid`.
 
@@ -268,13 +278,13 @@ def _cells_frame(
 
 
 def cells_from_index(
-    row: Any,
-    col: Any,
+    row: npt.ArrayLike,
+    col: npt.ArrayLike,
     *,
     kind: str,
     cell_size: float,
     origin: tuple[float, float] = (0.0, 0.0),
-    crs: Any = 27700,
+    crs: CRS | int | str = 27700,
 ) -> gpd.GeoDataFrame:
     """Cells ``(row, col)`` of a grid as a GeoDataFrame, without an area to cover.
 
@@ -291,7 +301,7 @@ def cells_from_index(
     cell_size : float
         Metres (square side, or hexagon area equal to a square of this side).
     origin : (float, float), default (0, 0)
-    crs : default EPSG:27700
+    crs : pyproj.CRS, int or str, default 27700
 
     Returns
     -------
@@ -379,7 +389,9 @@ def _build(area: Any, kind: str, cell_size: float, clip: bool) -> gpd.GeoDataFra
     return out
 
 
-def square_grid(area: Any, *, cell_size: float, clip: bool = False) -> gpd.GeoDataFrame:
+def square_grid(
+    area: gpd.GeoDataFrame | gpd.GeoSeries, *, cell_size: float, clip: bool = False
+) -> gpd.GeoDataFrame:
     """Square cells of ``cell_size`` metres covering ``area``.
 
     Parameters
@@ -410,7 +422,9 @@ def square_grid(area: Any, *, cell_size: float, clip: bool = False) -> gpd.GeoDa
     return _build(area, "square", cell_size, clip)
 
 
-def hex_grid(area: Any, *, cell_size: float, clip: bool = False) -> gpd.GeoDataFrame:
+def hex_grid(
+    area: gpd.GeoDataFrame | gpd.GeoSeries, *, cell_size: float, clip: bool = False
+) -> gpd.GeoDataFrame:
     """Flat-topped hexagons of area ``cell_size**2`` covering ``area``.
 
     ``cell_size`` is the side of the square with the same area as one hexagon (see the
@@ -524,7 +538,7 @@ def _check_polygons(polygons: Any) -> Any:
     return polys
 
 
-def assign_points(points: Any, polygons: Any) -> np.ndarray:
+def assign_points(points: gpd.GeoDataFrame, polygons: gpd.GeoDataFrame) -> np.ndarray:
     """Row position of the polygon (grid cell, LSOA ...) holding each point; -1 for none.
 
     The one assignment rule of the package, used by :func:`count_points` and by the
@@ -547,8 +561,8 @@ def assign_points(points: Any, polygons: Any) -> np.ndarray:
 
 
 def count_points(
-    points: Any,
-    polygons: Any,
+    points: gpd.GeoDataFrame,
+    polygons: gpd.GeoDataFrame,
     *,
     weight: str | None = None,
     by: str | None = None,

@@ -9,7 +9,7 @@ on GeoDataFrames and record provenance.
 from __future__ import annotations
 
 import warnings
-from typing import Any
+from typing import TYPE_CHECKING, Any, NotRequired, TypedDict
 
 import numpy as np
 import scipy.sparse as sp
@@ -26,10 +26,14 @@ from ._weights import (
     min_threshold_distance,
 )
 
+if TYPE_CHECKING:
+    import geopandas as gpd
+
 __all__ = [
     "BIN_LABELS",
     "GiResult",
     "LocalMoranResult",
+    "WeightsInfo",
     "build_weights",
     "false_discovery_rate",
     "fdr_significant",
@@ -50,13 +54,26 @@ NO_NEIGHBOURS = "No neighbours"
 NO_VARIATION = "No variation"
 
 
+class WeightsInfo(TypedDict):
+    """How :func:`build_weights` chose the neighbours (recorded in provenance)."""
+
+    #: "distance", "knn", "queen" or "rook".
+    neighbours: str
+    #: Neighbours per cell, for "knn".
+    k: NotRequired[int]
+    #: Distance band in metres, for "distance" (None when there are under two cells).
+    distance: NotRequired[float | None]
+    #: How the band was chosen when no ``distance`` was given.
+    distance_rule: NotRequired[str]
+
+
 def build_weights(
-    cells: Any,
+    cells: gpd.GeoDataFrame,
     *,
     neighbours: str = "distance",
     distance: float | None = None,
     k: int | None = None,
-) -> tuple[sp.csr_matrix, dict[str, Any]]:
+) -> tuple[sp.csr_matrix, WeightsInfo]:
     """Binary weights (zero diagonal) for ``cells`` and a description of them.
 
     Parameters
@@ -76,12 +93,12 @@ def build_weights(
 
     Returns
     -------
-    (scipy.sparse.csr_matrix, dict)
+    (scipy.sparse.csr_matrix, WeightsInfo)
     """
     if neighbours not in _NEIGHBOURS:
         raise DataError(f"neighbours must be one of {_NEIGHBOURS}, got {neighbours!r}.")
     n = len(cells)
-    info: dict[str, Any] = {"neighbours": neighbours}
+    info: WeightsInfo = {"neighbours": neighbours}
     if neighbours in ("queen", "rook"):
         types = set(cells.geometry.geom_type.unique())
         if not types <= {"Polygon", "MultiPolygon"}:
@@ -158,7 +175,7 @@ def _check_gi_input(cells: Any, column: str, y: np.ndarray, permutations: Any) -
 
 
 def gi_star(
-    cells: Any,
+    cells: gpd.GeoDataFrame,
     column: str,
     *,
     neighbours: str = "distance",
@@ -169,7 +186,7 @@ def gi_star(
     fdr: bool = True,
     alpha: float = 0.05,
     seed: int | None = 0,
-) -> Any:
+) -> gpd.GeoDataFrame:
     """Getis-Ord Gi* hot and cold spots (ArcGIS Hot Spot Analysis) on cells.
 
     Parameters
@@ -331,7 +348,7 @@ def _guard_sizes(y: np.ndarray, column: str) -> list[str]:
 
 
 def local_moran(
-    cells: Any,
+    cells: gpd.GeoDataFrame,
     column: str,
     *,
     neighbours: str = "queen",
@@ -341,7 +358,7 @@ def local_moran(
     fdr: bool = False,
     alpha: float = 0.05,
     seed: int | None = 0,
-) -> Any:
+) -> gpd.GeoDataFrame:
     """Local Moran's I clusters and outliers (LISA) with row-standardised weights.
 
     Parameters

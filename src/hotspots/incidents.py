@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 import warnings
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -30,6 +30,11 @@ from ._validate import (
     lonlat_problems,
     refuse_foreign_file,
 )
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+    from pyproj import CRS
+    from shapely.geometry.base import BaseGeometry
 
 __all__ = ["parse_dates", "read_incidents"]
 
@@ -296,13 +301,13 @@ def read_incidents(
     *,
     x: str | None = None,
     y: str | None = None,
-    crs: Any = None,
+    crs: CRS | int | str | None = None,
     id: str | None = None,
     layer: str | None = None,
-    area: Any = None,
+    area: gpd.GeoDataFrame | gpd.GeoSeries | BaseGeometry | None = None,
     date: str | None = None,
     date_format: str | None = None,
-) -> Any:
+) -> gpd.GeoDataFrame:
     """Read an incident table (CSV, GeoPackage, GeoParquet) into projected points.
 
     Parameters

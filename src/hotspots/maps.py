@@ -31,7 +31,7 @@ draws the tasking map and table as PNG and PDF.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -77,6 +77,11 @@ from ._mapstyle import (
 )
 from ._validate import require_columns, require_geodataframe
 
+if TYPE_CHECKING:
+    import folium
+    import geopandas as gpd
+    import pandas as pd
+
 __all__ = ["GI_COLOURS", "GI_LABELS", "hotspot_map", "provision_map", "reach_map", "tasking_map"]
 
 _TIME_COLOURS = ("#ffffcc", "#c7e9b4", "#7fcdbb", "#41b6c4", "#2c7fb8", "#253494")
@@ -85,21 +90,21 @@ _UNREACHABLE = "#6b6b6b"
 
 
 def hotspot_map(
-    cells: Any,
+    cells: gpd.GeoDataFrame,
     *,
     title: str | None = None,
-    kde: Any = None,
-    clusters: Any = None,
-    incidents: Any = None,
+    kde: gpd.GeoDataFrame | None = None,
+    clusters: gpd.GeoDataFrame | None = None,
+    incidents: gpd.GeoDataFrame | None = None,
     show_points: bool = False,
     path: str | Path | None = None,
     suppress_below: int = 5,
     tiles: str | None = DEFAULT_TILES,
     offline: bool = False,
-    area: Any = None,
-    wards: Any = None,
+    area: gpd.GeoDataFrame | None = None,
+    wards: gpd.GeoDataFrame | None = None,
     internal: bool = False,
-) -> Any:
+) -> folium.Map:
     """Map Gi* hot and cold spots, with optional density, cluster and incident layers.
 
     Parameters
@@ -181,7 +186,7 @@ def hotspot_map(
         layers.append(point_layer)
     else:
         notes.append("Incident points are not shown.")
-    m = new_map(frames, tiles=tiles, offline=offline, area=area, wards=wards)
+    m: folium.Map = new_map(frames, tiles=tiles, offline=offline, area=area, wards=wards)
     for layer in layers:
         layer.add_to(m)
     add_page(
@@ -203,19 +208,19 @@ def hotspot_map(
 
 
 def tasking_map(
-    cells: Any,
+    cells: gpd.GeoDataFrame,
     *,
     top_n: int = 10,
-    incidents: Any = None,
+    incidents: gpd.GeoDataFrame | None = None,
     title: str | None = None,
     path: str | Path | None = None,
     suppress_below: int = 5,
     tiles: str | None = DEFAULT_TILES,
     offline: bool = False,
-    area: Any = None,
-    wards: Any = None,
+    area: gpd.GeoDataFrame | None = None,
+    wards: gpd.GeoDataFrame | None = None,
     internal: bool = False,
-) -> Any:
+) -> folium.Map:
     """A printable tasking map: the top ``top_n`` places, numbered, with a table beside.
 
     The places come from :func:`hotspots.tasking_list`: adjacent significant hot cells
@@ -265,7 +270,7 @@ def tasking_map(
     )
     columns = set(frame.columns)
     # open on the numbered hot spots (a reader tasks from these), not the whole area
-    m = new_map(
+    m: folium.Map = new_map(
         [top if len(top) else frame],
         tiles=tiles,
         width="62%",
@@ -324,19 +329,19 @@ def tasking_map(
 
 
 def reach_map(
-    isochrones: Any = None,
-    targets: Any = None,
-    services: Any = None,
+    isochrones: gpd.GeoDataFrame | None = None,
+    targets: gpd.GeoDataFrame | None = None,
+    services: gpd.GeoDataFrame | None = None,
     *,
-    gaps: Any = None,
+    gaps: gpd.GeoDataFrame | None = None,
     minutes: float = 15,
     title: str | None = None,
     path: str | Path | None = None,
     tiles: str | None = DEFAULT_TILES,
     offline: bool = False,
-    area: Any = None,
-    wards: Any = None,
-) -> Any:
+    area: gpd.GeoDataFrame | None = None,
+    wards: gpd.GeoDataFrame | None = None,
+) -> folium.Map:
     """Map who can reach a service: isochrone rings, travel time per place, gaps, services.
 
     Parameters
@@ -503,7 +508,7 @@ def reach_map(
         if straight_line(isochrones, targets, gaps)
         else None
     )
-    m = new_map(
+    m: folium.Map = new_map(
         frames or [display_frame(gaps, "gaps")],
         tiles=tiles,
         offline=offline,
@@ -531,18 +536,18 @@ def reach_map(
 
 
 def provision_map(
-    provision: Any,
-    hotspots: Any = None,
+    provision: gpd.GeoDataFrame,
+    hotspots: gpd.GeoDataFrame | None = None,
     *,
     title: str | None = None,
     path: str | Path | None = None,
     tiles: str | None = DEFAULT_TILES,
     offline: bool = False,
-    area: Any = None,
-    wards: Any = None,
-    gaps: Any = None,
-    test: Any = None,
-) -> Any:
+    area: gpd.GeoDataFrame | None = None,
+    wards: gpd.GeoDataFrame | None = None,
+    gaps: gpd.GeoDataFrame | None = None,
+    test: pd.DataFrame | None = None,
+) -> folium.Map:
     """Map services by type (one colour and layer per ``service_type``) over hot spots.
 
     Parameters
@@ -615,7 +620,7 @@ def provision_map(
         legends.append(legend_html("", [("#e31a1c", "Hot spot without provision in reach")]))
     if test is not None:
         legends.append(_provision_test_legend(test))
-    m = new_map(frames, tiles=tiles, offline=offline, area=area, wards=wards)
+    m: folium.Map = new_map(frames, tiles=tiles, offline=offline, area=area, wards=wards)
     for layer in m_layers:
         layer.add_to(m)
     add_page(

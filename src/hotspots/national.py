@@ -29,9 +29,9 @@ import contextlib
 import functools
 import os
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -41,6 +41,14 @@ from ._optional import import_optional
 from ._progress import progress
 from ._provenance import record
 from ._validate import BNG
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    import distributed
+    import geopandas as gpd
+
+    from ._months import MonthLike
 
 __all__ = ["LazyIncidents", "count_points_dask", "read_police_dask"]
 
@@ -197,10 +205,10 @@ def _read_partition(item: tuple[str, Any], months: Any, crime_types: Any) -> Any
 
 
 def read_police_dask(
-    source: Any,
+    source: Path | str | Sequence[Path | str],
     *,
     crime_types: Sequence[str] | None = None,
-    months: Any = None,
+    months: Iterable[MonthLike] | None = None,
 ) -> LazyIncidents:
     """Read many data.police.uk street CSVs lazily into a dask-geopandas frame.
 
@@ -376,18 +384,18 @@ def _by_names(categories: list[str], taken: set[str]) -> dict[str, str]:
 
 
 def count_points_dask(
-    source: Any,
+    source: Path | str | Sequence[Path | str],
     *,
     cell: str = "hex",
     cell_size: float = 250.0,
-    area: Any = None,
+    area: gpd.GeoDataFrame | gpd.GeoSeries | None = None,
     by: str | None = None,
     crime_types: Sequence[str] | None = None,
-    months: Any = None,
+    months: Iterable[MonthLike] | None = None,
     dedupe: bool = True,
-    client: Any = None,
+    client: distributed.Client | str | None = None,
     show_progress: bool | None = None,
-) -> Any:
+) -> gpd.GeoDataFrame:
     """Count police.uk incidents per grid cell on a Dask cluster, file by file.
 
     Gives the same cells, counts and load report as ``count_points(read_police_csv(source,
@@ -402,7 +410,7 @@ def count_points_dask(
     cell : {"hex", "square"}, default "hex"
     cell_size : float, default 250
         Metres, as in :func:`hotspots.hex_grid` / :func:`hotspots.square_grid`.
-    area : GeoDataFrame, optional
+    area : GeoDataFrame or GeoSeries, optional
         Keep incidents inside this polygon and return every cell of the grid over it,
         empty ones included (as the in-memory path). Without it, only cells holding at
         least one incident are returned (the national case: a full grid of England at

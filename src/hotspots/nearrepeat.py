@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -22,6 +22,9 @@ from . import _provenance
 from ._errors import DataError
 from ._times import days_since, event_times
 from ._validate import require_geodataframe, require_nonempty, require_points, require_projected
+
+if TYPE_CHECKING:
+    import geopandas as gpd
 
 __all__ = ["KnoxResult", "NearRepeat", "knox_test", "near_repeat_table"]
 
@@ -147,7 +150,7 @@ def _pairs_within_days(t: np.ndarray, days: float) -> int:
 
 
 def knox_test(
-    incidents: Any,
+    incidents: gpd.GeoDataFrame,
     *,
     distance: float,
     days: float,
@@ -264,7 +267,7 @@ def _edges(values: Sequence[float], name: str) -> np.ndarray:
 
 
 def near_repeat_table(
-    incidents: Any,
+    incidents: gpd.GeoDataFrame,
     *,
     distance_bands: Sequence[float] = (100, 200, 300, 400),
     day_bands: Sequence[float] = (7, 14, 21, 28),

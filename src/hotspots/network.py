@@ -26,7 +26,9 @@ from ._errors import CRSError, DataError, HotspotsWarning, NetworkError, Offline
 from ._optional import import_optional
 
 if TYPE_CHECKING:
+    import geopandas as gpd
     import networkx as nx
+    from shapely.geometry.base import BaseGeometry
 
 __all__ = ["DEFAULT_SPEED_KPH", "DRIVE_SPEED_KPH", "load_network"]
 
@@ -65,7 +67,7 @@ _GB_BOX = (-8.7, 49.8, 1.9, 61.0)
 
 
 def load_network(
-    source: Any,
+    source: str | os.PathLike[str] | gpd.GeoDataFrame | gpd.GeoSeries | BaseGeometry | nx.Graph,
     *,
     mode: str = "walk",
     speed_kph: float | None = None,

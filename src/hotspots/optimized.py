@@ -29,7 +29,7 @@ Steps (each decision and its numbers go to ``attrs["hotspots"]["decisions"]``):
 from __future__ import annotations
 
 import warnings
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 import numpy as np
 import scipy.sparse as sp
@@ -38,8 +38,12 @@ from . import _provenance
 from ._errors import DataError, HotspotsWarning
 from ._validate import require_geodataframe, require_nonempty, require_projected
 
+if TYPE_CHECKING:
+    import geopandas as gpd
+
 __all__ = [
     "PEAK_Z",
+    "FallbackInfo",
     "fallback_distance",
     "first_peak",
     "global_moran",
@@ -135,7 +139,22 @@ def first_peak(z: np.ndarray, z_before: float = float("nan")) -> int | None:
     return None
 
 
-def fallback_distance(xy: np.ndarray, *, k: int | None = None) -> tuple[float, dict[str, Any]]:
+class FallbackInfo(TypedDict):
+    """The numbers behind :func:`fallback_distance` (recorded in the decisions)."""
+
+    #: Neighbour rank averaged over.
+    k: int
+    #: ``int(0.05 N)`` before the 3..30 bounds.
+    k_from_5_percent: int
+    #: Average distance to the ``k``-th nearest cell, metres (1 decimal).
+    knn_distance_m: float
+    #: Standard distance of the cells, metres (1 decimal).
+    standard_distance_m: float
+    #: Whether the standard distance was the smaller (and so the one used).
+    capped_at_standard_distance: bool
+
+
+def fallback_distance(xy: np.ndarray, *, k: int | None = None) -> tuple[float, FallbackInfo]:
     """ArcGIS's distance when no peak is found: the average distance to the
     ``K``-th nearest cell, ``K = int(0.05 N)`` kept within 3..30 (or ``k``), capped at
     the standard distance ``sqrt(mean squared distance to the mean centre)``. Returns it
@@ -162,7 +181,7 @@ def fallback_distance(xy: np.ndarray, *, k: int | None = None) -> tuple[float, d
     dk, _ = cKDTree(xy).query(xy, k=k + 1)
     knn = float(np.asarray(dk)[:, k].mean())
     sd = float(np.sqrt(((xy - xy.mean(axis=0)) ** 2).sum(axis=1).mean()))
-    info = {
+    info: FallbackInfo = {
         "k": k,
         "k_from_5_percent": k_raw,
         "knn_distance_m": round(knn, 1),
@@ -173,15 +192,15 @@ def fallback_distance(xy: np.ndarray, *, k: int | None = None) -> tuple[float, d
 
 
 def optimized_hotspots(
-    incidents: Any,
+    incidents: gpd.GeoDataFrame,
     *,
-    area: Any = None,
+    area: gpd.GeoDataFrame | gpd.GeoSeries | None = None,
     cell: str = "hex",
     cell_size: float | None = None,
     distance: float | None = None,
     permutations: int = 999,
     seed: int | None = 0,
-) -> Any:
+) -> gpd.GeoDataFrame:
     """Optimized hot spot analysis of incident points (the steps are in the module notes).
 
     Parameters

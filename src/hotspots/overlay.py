@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -28,6 +28,10 @@ from ._validate import (
     require_same_crs,
 )
 from .provision import MAX_AGE, known_service_types
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+    import networkx as nx
 
 __all__ = ["ProvisionCheck", "hotspot_gaps", "provision_in_hotspots"]
 
@@ -70,14 +74,14 @@ class ProvisionCheck:
 
 
 def provision_in_hotspots(
-    provision: Any,
-    hotspots: Any,
+    provision: gpd.GeoDataFrame,
+    hotspots: gpd.GeoDataFrame,
     *,
     within_m: float = 0.0,
     minutes: float | None = None,
-    G: Any = None,
+    G: nx.MultiDiGraph | None = None,
     min_bin: int = 2,
-    candidates: Any = None,
+    candidates: gpd.GeoDataFrame | None = None,
     permutations: int = 999,
     seed: int = 0,
 ) -> ProvisionCheck:
@@ -300,17 +304,17 @@ def _suitable(
 
 
 def hotspot_gaps(
-    hotspots: Any,
-    provision: Any,
+    hotspots: gpd.GeoDataFrame,
+    provision: gpd.GeoDataFrame,
     *,
-    G: Any = None,
+    G: nx.MultiDiGraph | None = None,
     minutes: float = 15.0,
     service_types: str | list[str] | None = None,
     ages: tuple[int, int] | None = (10, 24),
     min_bin: int = 2,
     harm: str = "count",
-    incidents: Any = None,
-) -> Any:
+    incidents: gpd.GeoDataFrame | None = None,
+) -> gpd.GeoDataFrame:
     """Hot spots with no suitable provision within ``minutes``, ranked by harm.
 
     Parameters

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -24,6 +24,11 @@ from ._validate import (
     require_projected,
     require_same_crs,
 )
+
+if TYPE_CHECKING:
+    import numpy.typing as npt
+
+    from ._months import MonthLike, PeriodLike
 
 __all__ = ["compare_periods", "dispersion"]
 
@@ -81,7 +86,9 @@ def _poisson_test(
     return rr, lo, hi, p
 
 
-def dispersion(before: Any, after: Any, *, t_before: float = 1.0, t_after: float = 1.0) -> float:
+def dispersion(
+    before: npt.ArrayLike, after: npt.ArrayLike, *, t_before: float = 1.0, t_after: float = 1.0
+) -> float:
     """Pearson dispersion of area counts in two periods around "one common change".
 
     The model: area ``i`` has rate ``r_i`` per month before and ``RR * r_i`` after.
@@ -140,11 +147,11 @@ def compare_periods(
     incidents: pd.DataFrame,
     areas: pd.DataFrame | None = None,
     *,
-    before: Any,
-    after: Any,
+    before: PeriodLike,
+    after: PeriodLike,
     area_id: str | None = None,
     date_column: str = "month",
-    months: Sequence[Any] | None = None,
+    months: Sequence[MonthLike] | None = None,
     test: str = "poisson",
 ) -> pd.DataFrame:
     """Compare incident counts between two periods, per area and overall.

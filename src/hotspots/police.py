@@ -29,7 +29,7 @@ core that the other police loaders share lives in ``hotspots._policeuk``.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -52,6 +52,14 @@ from ._policeuk import (
 )
 from ._report import LoadReport
 
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    import geopandas as gpd
+    from shapely.geometry.base import BaseGeometry
+
+    from ._months import MonthLike
+
 __all__ = [
     "API_CATEGORIES",
     "BULK_COLUMNS",
@@ -67,7 +75,7 @@ __all__ = [
 
 def parse_police_frame(
     df: pd.DataFrame, *, source: str, first_line: int = 2
-) -> tuple[Any, SourcedLoadReport]:
+) -> tuple[gpd.GeoDataFrame, SourcedLoadReport]:
     """Turn raw bulk street-CSV columns into incidents, reporting every dropped row.
 
     A pure per-frame step (no file access, no cross-frame duplicate check), so a
@@ -108,7 +116,7 @@ def parse_police_frame(
     return _parse(df, _Rows([source], np.zeros(len(df), dtype=np.intp), lines))
 
 
-def drop_duplicate_ids(gdf: Any, report: LoadReport) -> Any:
+def drop_duplicate_ids(gdf: gpd.GeoDataFrame, report: LoadReport) -> gpd.GeoDataFrame:
     """Drop rows whose non-empty ``crime_id`` repeats an earlier row.
 
     Blank ids (anti-social behaviour, British Transport Police) are never duplicates.
@@ -136,13 +144,13 @@ def drop_duplicate_ids(gdf: Any, report: LoadReport) -> Any:
 
 
 def read_police_csv(
-    source: Any,
+    source: Path | str | Sequence[Path | str],
     *,
     crime_types: Sequence[str] | None = None,
-    months: Iterable[Any] | None = None,
-    area: Any = None,
+    months: Iterable[MonthLike] | None = None,
+    area: gpd.GeoDataFrame | gpd.GeoSeries | BaseGeometry | None = None,
     encoding: str = "utf-8",
-) -> Any:
+) -> gpd.GeoDataFrame:
     """Read data.police.uk bulk "street" CSVs into incidents in EPSG:27700.
 
     Parameters

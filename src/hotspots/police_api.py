@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -33,6 +33,13 @@ from ._policeuk import (
 )
 from ._progress import progress
 from ._validate import BNG, area_polygon
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+    import requests
+    from shapely.geometry.base import BaseGeometry
+
+    from ._months import MonthLike
 
 __all__ = ["API_URL", "fetch_police_api", "read_police_api"]
 
@@ -185,7 +192,9 @@ def _read_api_records(name: str, records: list[Any], force: str | None, area: An
     return gdf, report
 
 
-def read_police_api(source: Any, *, force: str | None = None) -> Any:
+def read_police_api(
+    source: Path | str | list[dict[str, object]], *, force: str | None = None
+) -> gpd.GeoDataFrame:
     """Read street-level crime records of the data.police.uk API into incidents.
 
     Parameters
@@ -299,14 +308,14 @@ def _fetch_piece(
 
 
 def fetch_police_api(
-    area: Any,
-    months: Iterable[Any],
+    area: gpd.GeoDataFrame | gpd.GeoSeries | BaseGeometry,
+    months: Iterable[MonthLike],
     *,
     category: str = "all-crime",
-    session: Any = None,
+    session: requests.Session | None = None,
     force: str | None = None,
     max_depth: int = 4,
-) -> Any:
+) -> gpd.GeoDataFrame:
     """Fetch street-level crimes inside ``area`` from the live data.police.uk API.
 
     Each month is a POST to ``crimes-street/<category>`` with the area as a polygon of at

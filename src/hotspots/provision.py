@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import warnings
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -28,6 +28,10 @@ from ._validate import (
     require_columns,
     snake_case,
 )
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+    from shapely.geometry.base import BaseGeometry
 
 __all__ = [
     "MAX_AGE",
@@ -98,9 +102,9 @@ def read_provision(
     *,
     crs: str | int | None = None,
     sheet: str | int | None = None,
-    area: Any = None,
+    area: gpd.GeoDataFrame | gpd.GeoSeries | BaseGeometry | None = None,
     postcodes: str | Path | pd.DataFrame | None = None,
-) -> Any:
+) -> gpd.GeoDataFrame:
     """Read a provision map from CSV or Excel into points in EPSG:27700.
 
     One row per service or session. Columns (case and spacing are ignored):
@@ -121,7 +125,7 @@ def read_provision(
         CRS of ``x``/``y`` columns (required when the location is given as x/y).
     sheet : str or int, optional
         Excel sheet (default: the first).
-    area : GeoDataFrame, optional
+    area : GeoDataFrame, GeoSeries or shapely polygon, optional
         Keep only services inside this polygon; others are dropped and reported.
     postcodes : str, Path or DataFrame, optional
         The postcode lookup for a sheet located by ``postcode``: a Code-Point Open CSV
@@ -331,7 +335,9 @@ def known_service_types(service_types: str | list[str]) -> list[str]:
     return wanted
 
 
-def select_service_types(provision: Any, service_types: str | list[str] | None) -> Any:
+def select_service_types(
+    provision: gpd.GeoDataFrame, service_types: str | list[str] | None
+) -> gpd.GeoDataFrame:
     """The services of the given types (all when ``service_types`` is None).
 
     Parameters
@@ -375,7 +381,7 @@ def select_service_types(provision: Any, service_types: str | list[str] | None) 
     return provision.loc[keep]
 
 
-def example_provision(area: str = "Medway", *, seed: int = 0) -> Any:
+def example_provision(area: str = "Medway", *, seed: int = 0) -> gpd.GeoDataFrame:
     """ILLUSTRATIVE services placed at ward centres of a real area, for demos only.
 
     No public list of Medway's funded sessions exists, so this builds an invented

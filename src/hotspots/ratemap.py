@@ -9,7 +9,7 @@ method and data sources, disclosure note) and safe, escaped tooltips. Counts und
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -19,6 +19,10 @@ from ._html import DEFAULT_TILES, add_page, display_frame, geojson_layer, new_ma
 from ._mapstyle import count_text, is_missing, legend_html, ramp_legend_html, tip_html
 from ._provenance import get_provenance
 from ._validate import require_columns, require_geodataframe
+
+if TYPE_CHECKING:
+    import folium
+    import geopandas as gpd
 
 __all__ = ["rate_map"]
 
@@ -75,7 +79,7 @@ def _breaks(values: np.ndarray, k: int) -> np.ndarray:
 
 
 def rate_map(
-    areas: Any,
+    areas: gpd.GeoDataFrame,
     column: str,
     *,
     kind: str = "rate",
@@ -87,7 +91,7 @@ def rate_map(
     suppress_below: int = 5,
     path: str | Path | None = None,
     tiles: str | None = DEFAULT_TILES,
-) -> Any:
+) -> folium.Map:
     """A choropleth of ``column``: a rate, an IMD decile or an emerging hot spot category.
 
     Parameters
@@ -199,7 +203,7 @@ def rate_map(
             rows.append((count_column, count_text(row[count_column], suppress_below)))
         tips.append(tip_html(str(row[label_col]) if label_col else None, rows))
     layer = geojson_layer(frame, tips, fill, name=title or column, style=_style)
-    m = new_map([frame], tiles=tiles)
+    m: folium.Map = new_map([frame], tiles=tiles)
     layer.add_to(m)
     add_page(
         m,

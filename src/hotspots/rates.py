@@ -23,11 +23,14 @@ from ._validate import require_columns, require_geodataframe, require_numeric
 
 if TYPE_CHECKING:
     import geopandas as gpd
+    import numpy.typing as npt
 
 __all__ = ["UNDER_25_CAVEAT", "add_rates", "area_population", "poisson_interval"]
 
 
-def poisson_interval(counts: Any, *, confidence: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
+def poisson_interval(
+    counts: npt.ArrayLike, *, confidence: float = 0.95
+) -> tuple[np.ndarray, np.ndarray]:
     """Exact (Garwood) confidence interval for Poisson counts.
 
     ``lower = chi2.ppf(a/2, 2k) / 2`` (0 when k = 0) and ``upper = chi2.ppf(1 - a/2,

@@ -35,6 +35,10 @@ from ._validate import (
 from .hotspot import build_weights
 
 if TYPE_CHECKING:
+    from collections.abc import Hashable
+    from pathlib import Path
+
+    import folium
     import geopandas as gpd
 
 __all__ = ["CoLocation", "bivariate_moran", "colocation_quotient", "relation_map"]
@@ -194,10 +198,10 @@ def _check_positive_int(value: Any, name: str, minimum: int = 0) -> int:
 
 
 def colocation_quotient(
-    points: Any,
+    points: gpd.GeoDataFrame,
     column: str,
-    a: Any,
-    b: Any,
+    a: Hashable,
+    b: Hashable,
     *,
     k: int | None = 8,
     distance: float | None = None,
@@ -402,7 +406,7 @@ def colocation_quotient(
 
 
 def bivariate_moran(
-    areas: Any,
+    areas: gpd.GeoDataFrame,
     x: str,
     y: str,
     *,
@@ -541,14 +545,14 @@ _MAP_COLOURS = {
 
 
 def relation_map(
-    areas: Any,
+    areas: gpd.GeoDataFrame,
     *,
     column: str = "bv_quad",
     title: str | None = None,
-    path: str | Any = None,
+    path: str | Path | None = None,
     suppress_below: int = 5,
     tiles: str | None = "CartoDB positron",
-) -> Any:
+) -> folium.Map:
     """Map bivariate Moran quadrants or co-location by area (Folium).
 
     Parameters
@@ -615,7 +619,7 @@ def relation_map(
         name=heading,
         style=lambda c: {"fillColor": c, "color": "#555555", "weight": 0.5, "fillOpacity": 0.7},
     )
-    m = new_map([frame], tiles=tiles)
+    m: folium.Map = new_map([frame], tiles=tiles)
     layer.add_to(m)
     present = [lab for lab in _MAP_COLOURS if lab in set(labels)]
     legend = legend_html(heading, [(_MAP_COLOURS[lab], meaning.get(lab, lab)) for lab in present])

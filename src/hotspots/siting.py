@@ -13,7 +13,7 @@ is a few lines, and the tests check the optimum against spopt's.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -27,6 +27,10 @@ from ._validate import (
     require_projected,
     require_same_crs,
 )
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+    import networkx as nx
 
 __all__ = ["suggest_sites"]
 
@@ -66,15 +70,15 @@ def _max_covering(covers: np.ndarray, w: np.ndarray, p: int, fixed: int) -> list
 
 
 def suggest_sites(
-    candidates: Any,
-    demand: Any,
+    candidates: gpd.GeoDataFrame,
+    demand: gpd.GeoDataFrame,
     *,
-    G: Any = None,
+    G: nx.MultiDiGraph | None = None,
     minutes: float = 15.0,
     n_sites: int = 1,
-    existing: Any = None,
+    existing: gpd.GeoDataFrame | None = None,
     weight: str | None = "count",
-) -> Any:
+) -> gpd.GeoDataFrame:
     """Where would ``n_sites`` new sites cover most demand? (maximal covering location)
 
     Solves the maximal covering location problem (Church & ReVelle 1974), the model of

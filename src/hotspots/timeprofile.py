@@ -10,7 +10,7 @@ crime) is spread over the hours of the window in proportion to their overlap
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -20,6 +20,11 @@ from ._errors import DataError
 from ._optional import import_optional
 from ._times import event_times
 from ._validate import require_columns, require_nonempty
+
+if TYPE_CHECKING:
+    from collections.abc import Hashable
+
+    from matplotlib.axes import Axes
 
 __all__ = ["DAYS", "aoristic_weights", "time_profile", "time_profile_chart", "time_summary"]
 
@@ -257,8 +262,12 @@ def time_summary(
 
 
 def time_profile_chart(
-    profile: pd.DataFrame, group: Any = None, *, ax: Any = None, title: str | None = None
-) -> Any:
+    profile: pd.DataFrame,
+    group: Hashable | None = None,
+    *,
+    ax: Axes | None = None,
+    title: str | None = None,
+) -> Axes:
     """Draw one group's day x hour heat grid (matplotlib) and return the axes.
 
     Parameters
@@ -278,7 +287,7 @@ def time_profile_chart(
         group = groups[0]
     if group not in groups:
         raise DataError(f"group {group!r} is not in the profile; it has {list(groups[:10])}.")
-    grid = profile.loc[group].reindex(list(DAYS))
+    grid = profile.loc[group].reindex(list(DAYS))  # type: ignore[index]  # any group label
     if ax is None:
         _, ax = plt.subplots(figsize=(9, 3))
     im = ax.imshow(grid.to_numpy(dtype=float), aspect="auto", cmap="OrRd")
