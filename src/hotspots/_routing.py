@@ -304,10 +304,8 @@ def graph_arrays(G: Any, speed_kph: float | None = None) -> GraphArrays:
     n = len(nodes)
     x, y = _node_xy(G, nodes)
     m = len(data)
-    geoms = np.empty(m, dtype=object)
-    geoms[:] = list(map(methodcaller("get", "geometry"), data))
-    tags = np.empty(m, dtype=object)
-    tags[:] = list(map(methodcaller("get", "tunnel"), data))
+    geoms = np.fromiter(map(methodcaller("get", "geometry"), data), object, m)
+    tags = np.fromiter(map(methodcaller("get", "tunnel"), data), object, m)
     tunnel = np.zeros(m, bool)
     for k in np.nonzero(tags != None)[0]:  # noqa: E711 (elementwise on an object array)
         tunnel[k] = _is_tunnel(tags[k])
@@ -388,12 +386,14 @@ def _streets(
 
     lo, hi = np.minimum(u, v), np.maximum(u, v)
     loop = u == v
-    coords, which = shapely.get_coordinates(geoms, return_index=True)
-    # twice the signed area of each (closed) ring, for the sense of self-loops
-    cross = coords[:-1, 0] * coords[1:, 1] - coords[1:, 0] * coords[:-1, 1]
-    same = which[1:] == which[:-1]
-    area2 = np.bincount(which[:-1][same], weights=cross[same], minlength=len(geoms))
-    forward = np.where(loop, area2 >= 0, u <= v)
+    forward = u <= v
+    if loop.any():  # twice the signed area of each (closed) ring: the sense of a loop
+        rows = np.nonzero(loop)[0]
+        coords, which = shapely.get_coordinates(geoms[rows], return_index=True)
+        cross = coords[:-1, 0] * coords[1:, 1] - coords[1:, 0] * coords[:-1, 1]
+        same = which[1:] == which[:-1]
+        area2 = np.bincount(which[:-1][same], weights=cross[same], minlength=len(rows))
+        forward[rows] = area2 >= 0
 
     def canonical(rows: np.ndarray) -> np.ndarray:
         """Geometries of edges ``rows`` drawn from the street's u to its v."""
@@ -482,7 +482,7 @@ def _segments(geoms: np.ndarray, surface: np.ndarray, max_len: float = 50.0) -> 
     return {
         "seg": seg,
         "seg_rows": rows,
-        "seg_tree": cKDTree(mid),
+        "seg_tree": cKDTree(mid, balanced_tree=False, compact_nodes=False),
         "seg_half": half,
         "seg_begin": begin,
     }
