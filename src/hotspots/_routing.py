@@ -82,7 +82,6 @@ class GraphArrays:
     speed_kph: float
     crs: Any
     surface: np.ndarray  # False for tunnels: travelled, but never snapped to or drawn
-    tree: Any  # shapely STRtree over the surface streets (fallback for snapping)
     tree_rows: np.ndarray  # street row of each geometry in ``tree``
     seg: np.ndarray  # (m, 6): x0, y0, x1, y1, street row, distance along street at x0
     seg_rows: np.ndarray  # rows of ``seg`` on surface streets, in ``seg_tree`` order
@@ -92,6 +91,17 @@ class GraphArrays:
     # what searches and snapping reuse: the search graph of each direction, the snaps
     # of the last few point sets (keyed by a digest of their coordinates)
     memo: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def tree(self) -> Any:
+        """shapely STRtree over the surface streets (fallback for snapping; built on
+        first use)."""
+        tree = self.memo.get("tree")
+        if tree is None:
+            import shapely
+
+            tree = self.memo["tree"] = shapely.STRtree(self.street_geom[self.tree_rows])
+        return tree
 
     @property
     def n(self) -> int:
@@ -356,7 +366,6 @@ def graph_arrays(G: Any, speed_kph: float | None = None) -> GraphArrays:
         speed_kph=speed,
         crs=crs,
         surface=surface,
-        tree=shapely.STRtree(sgeom[tree_rows]),
         tree_rows=tree_rows,
         **_segments(sgeom, surface),
     )

@@ -286,8 +286,11 @@ def travel_times(
 
     labels = services.index.to_numpy()
 
-    def label(which: np.ndarray) -> list[Any]:
-        return [labels[w] if w >= 0 else None for w in which]
+    def label(which: np.ndarray) -> np.ndarray:
+        out = np.full(len(which), None, dtype=object)
+        found = which >= 0
+        out[found] = labels[which[found]]
+        return out
 
     all_secs = np.vstack([r[1] for r in results])
     all_which = np.vstack([r[2] for r in results])
