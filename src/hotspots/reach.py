@@ -204,6 +204,14 @@ def travel_times(
         street, NaN for straight-line), ``method`` (``"network"`` or
         ``"straight-line"``) and, with ``by``, the per-value columns.
 
+    Notes
+    -----
+    The first call on a graph reads it into arrays (on a 100k-node graph about a
+    second); later calls reuse them while the graph is unchanged: nodes and edges
+    added or removed through networkx, or any edge's weight edited in place, make the
+    next call read the graph again. The snapping of the last few sets of places is
+    kept too, so repeated calls on the same places (e.g. with ``max_minutes``) skip it.
+
     Examples
     --------
     >>> import geopandas as gpd
