@@ -118,7 +118,7 @@ class GraphArrays:
         return self.t_bwd, self.t_fwd
 
 
-_CACHE: weakref.WeakKeyDictionary[Any, tuple[Any, Any, list[Any], np.ndarray, GraphArrays]] = (
+_CACHE: weakref.WeakKeyDictionary[Any, tuple[Any, Any, list[Any], list[Any], GraphArrays]] = (
     weakref.WeakKeyDictionary()
 )
 
@@ -181,12 +181,16 @@ def _as_floats(values: list[Any]) -> np.ndarray:
         return out
 
 
-def _weights_of(data: list[Any], attr: str) -> np.ndarray:
-    """The ``attr`` of every edge data dict in ``data`` (NaN where missing or unreadable)."""
-    try:  # one pass in C when every value is a number
-        return np.fromiter(map(methodcaller("get", attr), data), float, len(data))
-    except (TypeError, ValueError):
-        return _as_floats(list(map(methodcaller("get", attr), data)))
+def _raw_weights(data: list[Any], attr: str) -> list[Any]:
+    """The ``attr`` of every edge data dict in ``data`` as stored (None where missing).
+
+    The cache compares these lists: equal objects (the same ones, unless a weight was
+    edited) compare in one pass in C.
+    """
+    try:
+        return list(map(itemgetter(attr), data))
+    except KeyError:
+        return list(map(methodcaller("get", attr), data))
 
 
 def _edge_table(G: Any) -> tuple[list[Any], np.ndarray, np.ndarray, list[Any]]:
@@ -273,28 +277,29 @@ def graph_arrays(G: Any, speed_kph: float | None = None) -> GraphArrays:
     attr = "length" if speed_kph is not None else "travel_time"
     cached = _CACHE.get(G)
     if cached is not None:
-        token, version, data, weights, arrays = cached
+        token, version, data, values, arrays = cached
         if (
             token is not None
             and _structure_token(G) is token
             and version == (speed_kph, speed)
-            and np.array_equal(_weights_of(data, attr), weights)
+            and _raw_weights(data, attr) == values
         ):
             return arrays
     nodes, u, v, data = _edge_table(G)
-    weights = _weights_of(data, attr)
+    raw = _raw_weights(data, attr)
+    weights = _as_floats(raw)
     if len(G) == 0 or len(weights) == 0:
         raise NetworkError("The street graph has no edges; load a larger area.")
     if cached is not None:
-        token, version, old_data, old_weights, arrays = cached
+        token, version, old_data, old_values, arrays = cached
         if (
             version == (speed_kph, speed)
             and len(old_data) == len(data)
             and all(map(operator.is_, old_data, data))
-            and np.array_equal(old_weights, weights)
+            and old_values == raw
             and arrays.nodes == nodes
         ):
-            _CACHE[G] = (_structure_token(G), version, data, weights, arrays)
+            _CACHE[G] = (_structure_token(G), version, data, raw, arrays)
             return arrays
     missing = int(np.isnan(weights).sum())
     if missing:
@@ -369,7 +374,7 @@ def graph_arrays(G: Any, speed_kph: float | None = None) -> GraphArrays:
         tree_rows=tree_rows,
         **_segments(sgeom, surface),
     )
-    _CACHE[G] = (_structure_token(G), (speed_kph, speed), data, weights, arrays)
+    _CACHE[G] = (_structure_token(G), (speed_kph, speed), data, raw, arrays)
     return arrays
 
 
