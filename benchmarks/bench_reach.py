@@ -1,44 +1,55 @@
 """Benchmark of hotspots.reach against networkx / the osmnx isochrone recipe.
 
-Run: ``.venv/bin/python benchmarks/bench_reach.py [--quick]``. Writes
+Run: ``.venv/bin/python benchmarks/bench_reach.py [--quick] [--pairs N]``. Writes
 ``benchmarks/results/reach.json``.
 
-Cases (on a synthetic town of ~100k nodes with 100 services; ``--quick`` uses ~10k):
+Every figure is paired: ours and the peer run in turn (A B A B ...) in the same run, and
+the ratio (peer time over ours) is the median of the pair-by-pair ratios. On a synthetic
+town of ~100k nodes (``--quick``: ~10k) with 100 services (30) placed on street nodes,
+so that networkx and we answer the same question:
 
-1. nearest-service minutes for every node. Peer: ``networkx.multi_source_dijkstra_path_length``
-   (weight="travel_time"). Target: under 1 s, and equal results.
-   The first call, graph preparation included, is timed too.
-2. isochrones for 100 services x (5, 10, 15) minutes (default ``method="raster"``: a
-   place is inside only where its own nearest street is reached, see
-   ``isochrone_accuracy.py`` for how true they are). Peer: the osmnx-examples notebook
-   "13-isolines-isochrones" recipe, for each service and threshold
-   ``nx.ego_graph(G, node, radius=t*60, distance="travel_time")`` then a polygon: in its
-   street-buffer form (``make_iso_polys``: reached edges buffered 25 m and nodes 50 m,
-   unioned), which like ours follows the streets, and in its convex-hull form. The peer
-   runs on every service by default (``--peer-services`` runs it on fewer and
-   extrapolates linearly, said in the output). Targets: at least 20x faster than the
-   street-buffer form, all polygons under 10 s. The convex-hull form and our plain
-   buffer ``method="vector"`` are timed for reference; the raster areas are compared with
-   the plain buffers (the raster leaves out what lies nearer to unreached streets).
+1. **First call**, graph preparation included: a fresh process for each side, which
+   builds the town and then times one call: ``travel_times`` (reading the graph into
+   arrays, snapping every node, the search) against networkx
+   ``multi_source_dijkstra_path_length`` (weight ``travel_time``, over the reversed
+   graph: the time *to* the nearest service, as ours).
+2. **Warm** (one process, the graph's arrays cached): the same call again on the same
+   places; a search capped at 15 minutes, on the same places and on places not snapped
+   before, against networkx with ``cutoff=900``; and what checking the cache costs (a
+   call of ``graph_arrays`` on the unchanged graph: it reads every edge's weight).
+3. **Isochrones** for 100 services x (5, 10, 15) minutes (default ``method="raster"``:
+   a place is inside only where its own nearest street is reached, see
+   ``isochrone_accuracy.py`` for how true they are), per service, against the
+   osmnx-examples "13-isolines-isochrones" recipe in its street-buffer form: for each
+   service and threshold ``nx.ego_graph(G, node, radius=t*60, distance="travel_time")``,
+   reached edges buffered 25 m and nodes 50 m, unioned; run on every service. The union
+   of all services, our plain buffers (``method="vector"``) and the recipe's convex-hull
+   form are timed once each for reference.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import platform
+import statistics
 import time
 import warnings
+from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
 import networkx as nx
 import numpy as np
 import shapely
-from _harness import write_results
+from _harness import run_child, write_results
 
 from hotspots import _routing
 from hotspots.reach import isochrones, travel_times
 from hotspots.synthetic import synthetic_town
+
+THRESHOLDS = (5.0, 10.0, 15.0)
+CAP_MIN = 15.0
 
 
 def _timed(fn: Any) -> tuple[float, Any]:
@@ -47,177 +58,234 @@ def _timed(fn: Any) -> tuple[float, Any]:
     return time.perf_counter() - t0, out
 
 
+def _town(quick: bool) -> dict[str, Any]:
+    size_km = 10.0 if quick else 32.0
+    n_services = 30 if quick else 100
+    town = synthetic_town(
+        seed=0, size_km=size_km, block_m=100.0, n_incidents=1000, n_services=n_services
+    )
+    G = town.graph
+    nodes = list(G.nodes)
+    xy = np.array([(G.nodes[n]["x"], G.nodes[n]["y"]) for n in nodes])
+    at = _nearest_nodes(xy, town.services)
+    return {
+        "G": G,
+        "nodes": nodes,
+        "xy": xy,
+        "targets": gpd.GeoDataFrame(geometry=shapely.points(xy), crs=G.graph["crs"]),
+        "svc_nodes": [nodes[i] for i in at],
+        "services": gpd.GeoDataFrame(
+            {"service_type": town.services["service_type"].to_numpy()},
+            geometry=shapely.points(xy[at]),
+            crs=G.graph["crs"],
+        ),
+        "n_services": n_services,
+    }
+
+
+def _ours(t: dict[str, Any], **kw: Any) -> Any:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return travel_times(t["G"], t["services"], t["targets"], **kw)
+
+
+def _peer(t: dict[str, Any], cutoff: float | None = None) -> Any:
+    return nx.multi_source_dijkstra_path_length(
+        t["G"].reverse(copy=False), t["svc_nodes"], weight="travel_time", cutoff=cutoff
+    )
+
+
+def _case(name: str, quick: bool, pairs: int) -> dict[str, Any]:
+    """One child process's measurement (printed as a JSON line by ``main``)."""
+    t = _town(quick)
+    G = t["G"]
+    if name == "first_ours":
+        seconds, _ = _timed(lambda: _ours(t))
+        return {"seconds": seconds}
+    if name == "first_peer":
+        seconds, _ = _timed(lambda: _peer(t))
+        return {"seconds": seconds}
+    if name == "warm":
+        out = _ours(t)
+        ref = _peer(t)
+        expected = np.array([ref.get(n, np.inf) for n in t["nodes"]]) / 60.0
+        err = float(np.nanmax(np.abs(out["minutes"].to_numpy() - expected)))
+        capped = _ours(t, max_minutes=CAP_MIN)["minutes"].to_numpy()
+        ref_c = _peer(t, cutoff=CAP_MIN * 60)
+        exp_c = np.array([ref_c.get(n, np.inf) for n in t["nodes"]]) / 60.0
+        same_c = bool(np.array_equal(np.isfinite(capped), np.isfinite(exp_c)))
+        fin = np.isfinite(exp_c)
+        err_c = float(np.max(np.abs(capped[fin] - exp_c[fin]))) if fin.any() else 0.0
+        # places not snapped before: the same nodes moved 1 cm, a new set each time
+        moved = [
+            gpd.GeoDataFrame(geometry=shapely.points(t["xy"] + 0.01 * (k + 1)), crs=G.graph["crs"])
+            for k in range(pairs)
+        ]
+        rows: dict[str, list[float]] = {
+            k: []
+            for k in (
+                "warm",
+                "peer",
+                "capped",
+                "capped_new_places",
+                "peer_capped",
+                "cache_check",
+            )
+        }
+        for k in range(pairs):
+            rows["warm"].append(_timed(lambda: _ours(t))[0])
+            rows["peer"].append(_timed(lambda: _peer(t))[0])
+            rows["capped"].append(_timed(lambda: _ours(t, max_minutes=CAP_MIN))[0])
+            rows["peer_capped"].append(_timed(lambda: _peer(t, cutoff=CAP_MIN * 60))[0])
+            other = {**t, "targets": moved[k]}
+            rows["capped_new_places"].append(
+                _timed(lambda o=other: _ours(o, max_minutes=CAP_MIN))[0]
+            )
+            rows["cache_check"].append(_timed(lambda: _routing.graph_arrays(G))[0])
+        return {
+            **rows,
+            "max_abs_diff_minutes": err,
+            "capped_max_abs_diff_minutes": err_c,
+            "capped_same_reached": same_c,
+        }
+    if name == "iso":
+        services, svc_nodes = t["services"], t["svc_nodes"]
+        isochrones(G, services.iloc[:1], minutes=[1.0])  # lazy imports, graph arrays
+        ours_s, peer_s = [], []
+        iso = None
+        for _ in range(pairs):
+            s, iso = _timed(lambda: isochrones(G, services, minutes=THRESHOLDS, how="per_service"))
+            ours_s.append(s)
+            peer_s.append(_timed(lambda: _osmnx_recipe_buffered(G, svc_nodes, THRESHOLDS))[0])
+        union_s, _ = _timed(lambda: isochrones(G, services, minutes=THRESHOLDS, how="union"))
+        vector_s, iso_vector = _timed(
+            lambda: isochrones(G, services, minutes=THRESHOLDS, how="per_service", method="vector")
+        )
+        hull_s, _ = _timed(lambda: _osmnx_recipe(G, svc_nodes, THRESHOLDS))
+        assert iso is not None
+        a, b = iso.geometry.to_numpy(), iso_vector.geometry.to_numpy()
+        sym = shapely.area(shapely.symmetric_difference(a, b))
+        return {
+            "ours": ours_s,
+            "peer": peer_s,
+            "union_s": union_s,
+            "vector_s": vector_s,
+            "hull_s": hull_s,
+            "n_polygons": len(iso),
+            "raster_vs_plain_buffer_symmetric_difference_share_median": float(
+                np.median(sym / shapely.area(b))
+            ),
+            "raster_over_plain_buffer_area_median": float(
+                np.median(shapely.area(a) / shapely.area(b))
+            ),
+        }
+    raise SystemExit(f"unknown case {name!r}")
+
+
+def _paired(ours: list[float], peer: list[float]) -> dict[str, Any]:
+    """Medians and the median of the pair-by-pair ratios peer / ours."""
+    return {
+        "ours_s": statistics.median(ours),
+        "peer_s": statistics.median(peer),
+        "ratio_peer_over_ours": statistics.median(p / o for o, p in zip(ours, peer, strict=True)),
+        "pairs": len(ours),
+        "ours_runs_s": ours,
+        "peer_runs_s": peer,
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes (~10k nodes)")
-    parser.add_argument(
-        "--peer-services", type=int, default=None, help="services run by the peer (default all)"
-    )
+    parser.add_argument("--pairs", type=int, default=5, help="A/B pairs per figure")
+    parser.add_argument("--iso-pairs", type=int, default=2, help="A/B pairs for isochrones")
+    parser.add_argument("--case", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    size_km = 10.0 if args.quick else 32.0
-    n_services = 30 if args.quick else 100
-    thresholds = (5.0, 10.0, 15.0)
+    if args.case is not None:
+        pairs = args.iso_pairs if args.case == "iso" else args.pairs
+        print(json.dumps(_case(args.case, args.quick, pairs)))
+        return 0
 
-    gen_s, town = _timed(
-        lambda: synthetic_town(
-            seed=0, size_km=size_km, block_m=100.0, n_incidents=1000, n_services=n_services
-        )
-    )
-    G = town.graph
-    services = town.services
-    print(f"graph: {len(G):,} nodes, {G.number_of_edges():,} edges (built in {gen_s:.1f} s)")
-    nodes = list(G.nodes)
-    xy = np.array([(G.nodes[n]["x"], G.nodes[n]["y"]) for n in nodes])
-    targets = gpd.GeoDataFrame(geometry=shapely.points(xy), crs=G.graph["crs"])
-    # services placed on their nearest node so the peer and we answer the same question
-    svc_nodes = [nodes[i] for i in _nearest_nodes(xy, services)]
-    svc_on_nodes = gpd.GeoDataFrame(
-        {"service_type": services["service_type"].to_numpy()},
-        geometry=shapely.points(xy[[nodes.index(n) for n in svc_nodes]]),
-        crs=G.graph["crs"],
-    )
-    rows: list[dict[str, Any]] = []
+    script = str(Path(__file__).resolve())
+    extra = ["--quick"] if args.quick else []
+    t = _town(args.quick)
+    G, n_services = t["G"], t["n_services"]
+    size = f"{len(G):,} nodes, {G.number_of_edges():,} edges, {n_services} services"
+    print(f"graph: {size}")
+    del t
 
-    # 1. nearest-service minutes for every node: the first call (graph preparation
-    # included), then a second call with the arrays cached
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        first_s, _ = _timed(lambda: travel_times(G, svc_on_nodes, targets))
-    _routing._CACHE.clear()
-    prep_s, _ = _timed(lambda: _routing.graph_arrays(G))
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        ours_s, out = _timed(lambda: travel_times(G, svc_on_nodes, targets))
-    peer_s, ref = _timed(
-        lambda: nx.multi_source_dijkstra_path_length(
-            G.reverse(copy=False), svc_nodes, weight="travel_time"
-        )
-    )
-    expected = np.array([ref.get(n, np.inf) for n in nodes]) / 60.0
-    err = float(np.nanmax(np.abs(out["minutes"].to_numpy() - expected)))
-    rows.append(
+    first_ours: list[float] = []
+    first_peer: list[float] = []
+    for _ in range(args.pairs):  # a fresh process for each side, in turn
+        first_ours.append(run_child(script, "--case", "first_ours", *extra)["seconds"])
+        first_peer.append(run_child(script, "--case", "first_peer", *extra)["seconds"])
+    first = _paired(first_ours, first_peer)
+    warm = run_child(script, "--case", "warm", "--pairs", args.pairs, *extra)
+    iso = run_child(script, "--case", "iso", "--iso-pairs", args.iso_pairs, *extra)
+    peer_nx = "networkx multi_source_dijkstra_path_length (reversed graph)"
+    cases = [
         {
-            "case": f"nearest-service minutes, {len(nodes):,} nodes x {n_services} services",
-            "ours_s": ours_s,
-            "peer": "networkx.multi_source_dijkstra_path_length",
-            "peer_s": peer_s,
-            "target": "ours < 1 s (graph arrays cached; first build separately)",
-            "pass": ours_s < 1.0 and err < 1e-6,
-            "max_abs_diff_minutes": err,
-            "one_off_graph_preparation_s": prep_s,
-        }
-    )
-    rows.append(
+            "case": "nearest-service minutes, first call (graph preparation included)",
+            "peer": peer_nx + ", in a fresh process too",
+            **first,
+        },
         {
-            "case": f"nearest-service minutes, first call, {len(nodes):,} nodes",
-            "ours_s": first_s,
-            "peer": "networkx.multi_source_dijkstra_path_length",
-            "peer_s": peer_s,
-            "target": "(first call: graph preparation included)",
-            "pass": None,
-        }
-    )
-
-    # 2. isochrones, 100 services x 3 thresholds (after one small call, so that the
-    # lazily imported scipy.ndimage and contourpy are loaded, as networkx is for the peer)
-    isochrones(G, svc_on_nodes.iloc[:1], minutes=[1.0])
-    ours_iso_s, iso = _timed(
-        lambda: isochrones(G, svc_on_nodes, minutes=thresholds, how="per_service")
-    )
-    vector_s, iso_vector = _timed(
-        lambda: isochrones(G, svc_on_nodes, minutes=thresholds, how="per_service", method="vector")
-    )
-    union_s, _ = _timed(lambda: isochrones(G, svc_on_nodes, minutes=thresholds, how="union"))
-    a, b = iso.geometry.to_numpy(), iso_vector.geometry.to_numpy()
-    sym = shapely.area(shapely.symmetric_difference(a, b))
-    share = sym / shapely.area(b)
-    gap_m = sym / shapely.length(b)
-    accuracy = {
-        "raster_vs_plain_buffer_symmetric_difference_share_median": float(np.median(share)),
-        "raster_vs_plain_buffer_symmetric_difference_share_max": float(np.max(share)),
-        "raster_vs_plain_buffer_mean_boundary_gap_m_max": float(np.max(gap_m)),
-        "raster_over_plain_buffer_area_median": float(np.median(shapely.area(a) / shapely.area(b))),
+            "case": "nearest-service minutes, warm (graph arrays cached, same places)",
+            "peer": peer_nx,
+            **_paired(warm["warm"], warm["peer"]),
+            "max_abs_diff_minutes": warm["max_abs_diff_minutes"],
+        },
+        {
+            "case": f"nearest-service minutes capped at {CAP_MIN:g} min, warm, same places",
+            "peer": peer_nx + f", cutoff={CAP_MIN * 60:g} s",
+            **_paired(warm["capped"], warm["peer_capped"]),
+            "max_abs_diff_minutes": warm["capped_max_abs_diff_minutes"],
+            "same_places_reached": warm["capped_same_reached"],
+        },
+        {
+            "case": f"nearest-service minutes capped at {CAP_MIN:g} min, warm, new places",
+            "peer": peer_nx + f", cutoff={CAP_MIN * 60:g} s",
+            **_paired(warm["capped_new_places"], warm["peer_capped"]),
+        },
+        {
+            "case": f"isochrones per service, {n_services} x {len(THRESHOLDS)} thresholds",
+            "peer": "osmnx example, street-buffer form: ego_graph, each reached edge "
+            "buffered 25 m and node 50 m, unioned (all services)",
+            **_paired(iso["ours"], iso["peer"]),
+            "n_polygons": iso["n_polygons"],
+            "raster_vs_plain_buffer_symmetric_difference_share_median": iso[
+                "raster_vs_plain_buffer_symmetric_difference_share_median"
+            ],
+            "raster_over_plain_buffer_area_median": iso["raster_over_plain_buffer_area_median"],
+        },
+    ]
+    reference = {
+        "cache_check_s_median": statistics.median(warm["cache_check"]),
+        "isochrones_union_s": iso["union_s"],
+        "isochrones_per_service_vector_s": iso["vector_s"],
+        "osmnx_recipe_convex_hull_s": iso["hull_s"],
     }
-    print(
-        f"raster vs plain-buffer polygons: area ratio median "
-        f"{accuracy['raster_over_plain_buffer_area_median']:.3f}, symmetric difference median "
-        f"{np.median(share):.2%} of the area (the raster leaves out places nearer to streets "
-        "not reached)"
-    )
-    k = n_services if args.peer_services is None else min(args.peer_services, n_services)
-    peer_sub_s, _ = _timed(lambda: _osmnx_recipe(G, svc_nodes[:k], thresholds))
-    peer_iso_s = peer_sub_s * n_services / k
-    peer_buf_sub_s, _ = _timed(lambda: _osmnx_recipe_buffered(G, svc_nodes[:k], thresholds))
-    peer_buf_s = peer_buf_sub_s * n_services / k
-    rows.append(
+    speed_rows = [
         {
-            "case": f"isochrones per service vs buffered recipe, {n_services} x "
-            f"{len(thresholds)} thresholds",
-            "ours_s": ours_iso_s,
-            "peer": "osmnx example, street-buffer variant: ego_graph, then each reached edge "
-            "buffered 25 m and each node 50 m, unioned "
-            + (
-                f"(run on {k} services, extrapolated linearly x{n_services / k:g})"
-                if k < n_services
-                else f"(run on all {k} services)"
-            ),
-            "peer_s": peer_buf_s,
-            "target": ">= 20x faster than peer and < 10 s",
-            "pass": ours_iso_s < 10.0 and peer_buf_s / ours_iso_s >= 20,
-            "n_polygons": len(iso),
-            **accuracy,
+            "job": "reach: "
+            + c["case"].split(", ", 1)[0]
+            + (", " + c["case"].split(", ", 1)[1] if ", " in c["case"] else ""),
+            "size": size,
+            "ours": f"{c['ours_s']:.2f} s",
+            "peer": f"{c['peer']}: {c['peer_s']:.2f} s",
+            "ratio": c["ratio_peer_over_ours"],
+            "measured": f"median of {c['pairs']} pairs",
         }
-    )
-    rows.append(
-        {
-            "case": f"isochrones per service, method='vector', {n_services} x "
-            f"{len(thresholds)} thresholds",
-            "ours_s": vector_s,
-            "peer": "the same street-buffer recipe",
-            "peer_s": peer_buf_s,
-            "target": "(reference: our plain buffers of the reached pieces, GEOS union)",
-            "pass": None,
-        }
-    )
-    rows.append(
-        {
-            "case": f"isochrones per service, {n_services} services x {len(thresholds)} thresholds",
-            "ours_s": ours_iso_s,
-            "peer": "osmnx example: ego_graph + convex hull per service and threshold "
-            + (
-                f"(run on {k} services, extrapolated linearly x{n_services / k:g})"
-                if k < n_services
-                else f"(run on all {k} services)"
-            ),
-            "peer_s": peer_iso_s,
-            "target": "(reference: convex hulls do not follow the streets, so they are not "
-            "the polygons ours are compared with)",
-            "pass": None,
-            "n_polygons": len(iso),
-        }
-    )
-    rows.append(
-        {
-            "case": f"isochrones union, {n_services} services x {len(thresholds)} thresholds",
-            "ours_s": union_s,
-            "peer": "(none: the osmnx recipe has no union)",
-            "peer_s": None,
-            "target": "< 10 s",
-            "pass": union_s < 10.0,
-        }
-    )
-
-    print(f"{'case':<62} {'ours s':>8} {'peer s':>8} {'ratio':>7}  target  pass")
-    for r in rows:
-        ratio = r["peer_s"] / r["ours_s"] if r["peer_s"] else float("nan")
-        r["ratio_peer_over_ours"] = ratio
-        peer = f"{r['peer_s']:8.2f}" if r["peer_s"] is not None else f"{'-':>8}"
+        for c in cases
+    ]
+    print(f"{'case':<72} {'ours s':>7} {'peer s':>7} {'peer/ours':>9}")
+    for c in cases:
         print(
-            f"{r['case']:<62} {r['ours_s']:8.2f} {peer} {ratio:7.1f}  {r['target']}  "
-            f"{'-' if r['pass'] is None else 'PASS' if r['pass'] else 'FAIL'}"
+            f"{c['case']:<72} {c['ours_s']:7.2f} {c['peer_s']:7.2f} "
+            f"{c['ratio_peer_over_ours']:9.2f}"
         )
-    if k < n_services:
-        print(f"(isochrone peer ran on {k} services and was extrapolated linearly)")
+    for key, value in reference.items():
+        print(f"{key}: {value:.3f}")
     write_results(
         "reach",
         {
@@ -227,7 +295,9 @@ def main(argv: list[str] | None = None) -> int:
             "services": n_services,
             "python": platform.python_version(),
             "machine": platform.machine(),
-            "cases": rows,
+            "cases": cases,
+            "reference": reference,
+            "speed_rows": speed_rows,
         },
     )
     return 0

@@ -9,6 +9,7 @@ import warnings
 import geopandas as gpd
 import networkx as nx
 import numpy as np
+import pandas as pd
 import pytest
 import shapely
 from shapely.geometry import LineString, Point
@@ -253,6 +254,16 @@ def test_points_on_a_loop_street_get_their_true_times():
     assert iso.contains(Point(200, 50)) and iso.contains(Point(150, 95))
 
 
+def test_a_service_on_a_loop_street_is_reached_the_quicker_way_round():
+    G = _loop_street()
+    # the service at (200, 50): 250 m round the loop from node 1 one way, 150 m the
+    # other; from (0, 0) that is 100 + 150 m, never the two ways added up
+    out = travel_times(G, _pts([(200, 50)]), _pts([(0, 0)]))
+    assert out["minutes"].iloc[0] == pytest.approx((100 + 150) / WALK / 60)
+    back = travel_times(G, _pts([(200, 50)]), _pts([(0, 0)]), direction="from_service")
+    assert back["minutes"].iloc[0] == pytest.approx((100 + 150) / WALK / 60)
+
+
 def test_one_way_loop_street_is_followed_one_way():
     G = _loop_street()
     G.remove_edge(1, 1, key=1)  # one way only now: (100, 0) -> (100, 100) -> ...
@@ -273,6 +284,29 @@ def test_cache_follows_weights_edited_in_place():
     G.edges[0, 1, 0]["length"] = 500.0  # with speed_kph the lengths count
     out = travel_times(G, svc, tgt, speed_kph=36.0)
     assert out["minutes"].iloc[0] == pytest.approx(150 / 60)
+
+
+def test_cache_follows_a_street_swapped_for_another():
+    # the same numbers of nodes and edges, the same weights: only the structure differs
+    G = _one_way_line()
+    svc, tgt = _pts([(2000, 0)]), _pts([(0, 0)])
+    assert travel_times(G, svc, tgt)["minutes"].iloc[0] == pytest.approx(200 / 60)
+    G.remove_edge(1, 2)
+    G.add_edge(2, 1, length=1000.0, travel_time=100.0)  # 1 -> 2 now runs 2 -> 1
+    with pytest.warns(HotspotsWarning, match="cannot reach any service"):
+        out = travel_times(G, svc, tgt)
+    assert not out["reachable"].iloc[0] and np.isinf(out["minutes"].iloc[0])
+
+
+def test_repeated_calls_on_the_same_places_agree():
+    G = _one_way_line()
+    svc, tgt = _pts([(2000, 0)]), _pts([(0, 3), (500, 4), (1500, 0)])
+    first = travel_times(G, svc, tgt)
+    again = travel_times(G, svc, tgt)
+    pd.testing.assert_frame_equal(first, again)
+    # 100 s per 1000 m, and the few metres to the street walked at 4.8 km/h (0.75 s/m)
+    expected = np.array([200 + 3 * 0.75, 150 + 4 * 0.75, 50]) / 60
+    np.testing.assert_allclose(again["minutes"], expected, atol=1e-9)
 
 
 # ----------------------------------------------------------------- against networkx

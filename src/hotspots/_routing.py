@@ -2,11 +2,12 @@
 
 A street graph is turned once into flat arrays (node coordinates, one row per directed
 pair with the cheapest travel time in seconds, one row per street for geometry, short
-straight pieces of every street for snapping). They are cached in a module-level
-``WeakKeyDictionary`` keyed by the graph object and checked against its node and edge
-counts, the speed and **every edge's weight** (``travel_time``, or ``length`` with a
-fixed speed), so editing weights in place rebuilds them; nothing is written into
-``G.graph``. For each search a ``scipy.sparse`` CSR matrix is assembled from the cached
+straight pieces of every street for snapping), reading the graph's adjacency dicts in
+bulk. They are cached in a module-level ``WeakKeyDictionary`` keyed by the graph object
+and checked against the speed, the graph's structure (a token networkx forgets when a
+node or an edge is added or removed) and **every edge's weight** (``travel_time``, or
+``length`` with a fixed speed, read in bulk from the cached edge data), so editing
+weights in place rebuilds them; nothing is written into ``G.graph``. For each search a ``scipy.sparse`` CSR matrix is assembled from the cached
 arrays (one vectorised step) together with one virtual node per service. Points are
 snapped onto streets (not nodes).
 
@@ -29,8 +30,12 @@ a tunnel is reached from the streets on the ground.
 
 from __future__ import annotations
 
+import hashlib
+import operator
 import weakref
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from itertools import chain
+from operator import itemgetter, methodcaller
 from typing import Any, Literal
 
 import numpy as np
@@ -77,13 +82,26 @@ class GraphArrays:
     speed_kph: float
     crs: Any
     surface: np.ndarray  # False for tunnels: travelled, but never snapped to or drawn
-    tree: Any  # shapely STRtree over the surface streets (fallback for snapping)
     tree_rows: np.ndarray  # street row of each geometry in ``tree``
     seg: np.ndarray  # (m, 6): x0, y0, x1, y1, street row, distance along street at x0
     seg_rows: np.ndarray  # rows of ``seg`` on surface streets, in ``seg_tree`` order
     seg_tree: Any  # scipy cKDTree of the midpoints of seg[seg_rows]
     seg_half: float  # longest half segment (m)
     seg_begin: np.ndarray  # rows seg_begin[s]:seg_begin[s + 1] of seg belong to street s
+    # what searches and snapping reuse: the search graph of each direction, the snaps
+    # of the last few point sets (keyed by a digest of their coordinates)
+    memo: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def tree(self) -> Any:
+        """shapely STRtree over the surface streets (fallback for snapping; built on
+        first use)."""
+        tree = self.memo.get("tree")
+        if tree is None:
+            import shapely
+
+            tree = self.memo["tree"] = shapely.STRtree(self.street_geom[self.tree_rows])
+        return tree
 
     @property
     def n(self) -> int:
@@ -100,7 +118,7 @@ class GraphArrays:
         return self.t_bwd, self.t_fwd
 
 
-_CACHE: weakref.WeakKeyDictionary[Any, tuple[Any, np.ndarray, GraphArrays]] = (
+_CACHE: weakref.WeakKeyDictionary[Any, tuple[Any, Any, list[Any], list[Any], GraphArrays]] = (
     weakref.WeakKeyDictionary()
 )
 
@@ -149,16 +167,11 @@ def graph_speed(G: Any, speed_kph: float | None) -> float:
     return value
 
 
-def _edge_weights(G: Any, attr: str) -> np.ndarray:
-    """The ``attr`` of every edge, in ``G.edges`` order (NaN where missing or unreadable)."""
-    adj = getattr(G, "_adj", None)
-    if isinstance(adj, dict) and G.is_multigraph():  # the same order as G.edges, faster
-        values = [d.get(attr) for nbrs in adj.values() for kd in nbrs.values() for d in kd.values()]
-    else:
-        values = [value for *_, value in G.edges(data=attr)]
+def _as_floats(values: list[Any]) -> np.ndarray:
+    """``values`` as floats, NaN where missing or unreadable (text weights one by one)."""
     try:
         return np.array(values, dtype=float)
-    except (TypeError, ValueError):  # text weights: one by one
+    except (TypeError, ValueError):
         out = np.empty(len(values), float)
         for k, value in enumerate(values):
             try:
@@ -168,26 +181,126 @@ def _edge_weights(G: Any, attr: str) -> np.ndarray:
         return out
 
 
+def _raw_weights(data: list[Any], attr: str) -> list[Any]:
+    """The ``attr`` of every edge data dict in ``data`` as stored (None where missing).
+
+    The cache compares these lists: equal objects (the same ones, unless a weight was
+    edited) compare in one pass in C.
+    """
+    try:
+        return list(map(itemgetter(attr), data))
+    except KeyError:
+        return list(map(methodcaller("get", attr), data))
+
+
+def _edge_table(G: Any) -> tuple[list[Any], np.ndarray, np.ndarray, list[Any]]:
+    """Nodes, edge ends (as node positions) and edge data dicts, in ``G.edges`` order.
+
+    Read from the adjacency dicts in bulk (``map`` over the dicts, no Python loop per
+    edge) where the graph is a networkx multigraph; through ``G.edges`` otherwise.
+    """
+    nodes = list(G.nodes)
+    n = len(nodes)
+    index = dict(zip(nodes, range(n), strict=True))
+    adj = getattr(G, "_adj", None)
+    if isinstance(adj, dict) and G.is_multigraph():
+        keydicts = list(chain.from_iterable(map(dict.values, adj.values())))
+        heads = chain.from_iterable(map(dict.keys, adj.values()))
+        tails = np.fromiter(map(index.__getitem__, adj.keys()), np.int64, len(adj))
+        per_node = np.fromiter(map(len, adj.values()), np.int64, len(adj))
+        per_pair = np.fromiter(map(len, keydicts), np.int64, len(keydicts))
+        v_pair = np.fromiter(map(index.__getitem__, heads), np.int64, len(keydicts))
+        u = np.repeat(np.repeat(tails, per_node), per_pair)
+        v = np.repeat(v_pair, per_pair)
+        data = list(chain.from_iterable(map(dict.values, keydicts)))
+        return nodes, u, v, data
+    ends: list[int] = []
+    data = []
+    for a, b, d in G.edges(data=True):
+        ends += (index[a], index[b])
+        data.append(d)
+    uv = np.array(ends, np.int64).reshape(-1, 2)
+    return nodes, uv[:, 0], uv[:, 1], data
+
+
+def _node_xy(G: Any, nodes: list[Any]) -> tuple[np.ndarray, np.ndarray]:
+    """Node ``x`` and ``y`` in ``nodes`` order, or NetworkError."""
+    n = len(nodes)
+    store = getattr(G, "_node", None)
+    attrs = list(store.values()) if isinstance(store, dict) else [G.nodes[v] for v in nodes]
+    try:
+        x = np.fromiter(map(itemgetter("x"), attrs), float, n)
+        y = np.fromiter(map(itemgetter("y"), attrs), float, n)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise NetworkError(
+            "Every node needs numeric 'x' and 'y' coordinates (osmnx layout)."
+        ) from exc
+    return x, y
+
+
+def _structure_token(G: Any) -> Any:
+    """A token that stays in ``G`` until its structure changes, or None.
+
+    networkx (3.3 and later) empties ``G.__networkx_cache__`` whenever a node or an
+    edge is added or removed through its methods; a token stored there therefore
+    tells, in constant time, that the nodes and edges read before are still the
+    graph's. Weights edited in place are not seen by networkx: those are compared
+    separately.
+    """
+    store = getattr(G, "__networkx_cache__", None)
+    if not isinstance(store, dict):
+        return None
+    token = store.get(_TOKEN_KEY)
+    if token is None:
+        token = store[_TOKEN_KEY] = object()
+    return token
+
+
+_TOKEN_KEY = "hotspots.reach:structure"
+
+
 def graph_arrays(G: Any, speed_kph: float | None = None) -> GraphArrays:
     """Build (or fetch from the cache) the arrays of ``G``.
 
     With ``speed_kph`` given, every edge's time is ``length / speed``; otherwise the
     edges' ``travel_time`` attribute (seconds) is used. The cache is keyed by the graph
-    object (weakly) and checked against its node and edge counts, the speed and every
-    edge's weight, so a graph edited in place (even one ``travel_time``) is rebuilt.
+    object (weakly) and checked against the speed, the graph's structure (networkx
+    forgets a token stored in the graph when a node or an edge is added or removed;
+    without that, the edges are read again) and every edge's weight (read in bulk from
+    the edge data kept by the cache), so a graph edited in place (even one
+    ``travel_time``) is rebuilt.
     """
     import shapely
 
     crs = graph_crs(G)
     speed = graph_speed(G, speed_kph)
     attr = "length" if speed_kph is not None else "travel_time"
-    weights = _edge_weights(G, attr)
+    cached = _CACHE.get(G)
+    if cached is not None:
+        token, version, data, values, arrays = cached
+        if (
+            token is not None
+            and _structure_token(G) is token
+            and version == (speed_kph, speed)
+            and _raw_weights(data, attr) == values
+        ):
+            return arrays
+    nodes, u, v, data = _edge_table(G)
+    raw = _raw_weights(data, attr)
+    weights = _as_floats(raw)
     if len(G) == 0 or len(weights) == 0:
         raise NetworkError("The street graph has no edges; load a larger area.")
-    version = (len(G), len(weights), speed_kph, speed)
-    cached = _CACHE.get(G)
-    if cached is not None and cached[0] == version and np.array_equal(cached[1], weights):
-        return cached[2]
+    if cached is not None:
+        token, version, old_data, old_values, arrays = cached
+        if (
+            version == (speed_kph, speed)
+            and len(old_data) == len(data)
+            and all(map(operator.is_, old_data, data))
+            and old_values == raw
+            and arrays.nodes == nodes
+        ):
+            _CACHE[G] = (_structure_token(G), version, data, raw, arrays)
+            return arrays
     missing = int(np.isnan(weights).sum())
     if missing:
         if speed_kph is not None:
@@ -203,38 +316,17 @@ def graph_arrays(G: Any, speed_kph: float | None = None) -> GraphArrays:
     if bad.any():
         raise NetworkError(f"{int(bad.sum())} edges have a negative or non-finite {attr}.")
 
-    nodes = list(G.nodes)
-    index = {node: i for i, node in enumerate(nodes)}
     n = len(nodes)
-    try:
-        x = np.fromiter((G.nodes[v]["x"] for v in nodes), float, n)
-        y = np.fromiter((G.nodes[v]["y"] for v in nodes), float, n)
-    except KeyError as exc:
-        raise NetworkError("Every node needs 'x' and 'y' coordinates (osmnx layout).") from exc
-
-    ends: list[int] = []
-    data: list[Any] = []
-    adj = getattr(G, "_adj", None)
-    if isinstance(adj, dict) and G.is_multigraph():  # G.edges order, without the views
-        for a, nbrs in adj.items():
-            ia = index[a]
-            for b, kd in nbrs.items():
-                ib = index[b]
-                for d in kd.values():
-                    ends += (ia, ib)
-                    data.append(d)
-    else:
-        for a, b, d in G.edges(data=True):
-            ends += (index[a], index[b])
-            data.append(d)
-    uv = np.array(ends, np.int64).reshape(-1, 2)
-    u, v = uv[:, 0], uv[:, 1]
-    geoms = np.array([d.get("geometry") for d in data] + [None], dtype=object)[:-1]
-    tags = [d.get("tunnel") for d in data]
-    tunnel = np.array([t is not None and _is_tunnel(t) for t in tags], bool)
+    x, y = _node_xy(G, nodes)
+    m = len(data)
+    geoms = np.fromiter(map(methodcaller("get", "geometry"), data), object, m)
+    tags = np.fromiter(map(methodcaller("get", "tunnel"), data), object, m)
+    tunnel = np.zeros(m, bool)
+    for k in np.nonzero(tags != None)[0]:  # noqa: E711 (elementwise on an object array)
+        tunnel[k] = _is_tunnel(tags[k])
     t = weights / (speed / 3.6) if speed_kph is not None else weights
 
-    no_geom = np.array([g is None for g in geoms])
+    no_geom = shapely.is_missing(geoms)
     if no_geom.any():
         idx = np.nonzero(no_geom)[0]
         coords = np.stack([x[u[idx]], y[u[idx]], x[v[idx]], y[v[idx]]], axis=1).reshape(-1, 2, 2)
@@ -279,11 +371,10 @@ def graph_arrays(G: Any, speed_kph: float | None = None) -> GraphArrays:
         speed_kph=speed,
         crs=crs,
         surface=surface,
-        tree=shapely.STRtree(sgeom[tree_rows]),
         tree_rows=tree_rows,
         **_segments(sgeom, surface),
     )
-    _CACHE[G] = (version, weights, arrays)
+    _CACHE[G] = (_structure_token(G), (speed_kph, speed), data, raw, arrays)
     return arrays
 
 
@@ -309,12 +400,14 @@ def _streets(
 
     lo, hi = np.minimum(u, v), np.maximum(u, v)
     loop = u == v
-    coords, which = shapely.get_coordinates(geoms, return_index=True)
-    # twice the signed area of each (closed) ring, for the sense of self-loops
-    cross = coords[:-1, 0] * coords[1:, 1] - coords[1:, 0] * coords[:-1, 1]
-    same = which[1:] == which[:-1]
-    area2 = np.bincount(which[:-1][same], weights=cross[same], minlength=len(geoms))
-    forward = np.where(loop, area2 >= 0, u <= v)
+    forward = u <= v
+    if loop.any():  # twice the signed area of each (closed) ring: the sense of a loop
+        rows = np.nonzero(loop)[0]
+        coords, which = shapely.get_coordinates(geoms[rows], return_index=True)
+        cross = coords[:-1, 0] * coords[1:, 1] - coords[1:, 0] * coords[:-1, 1]
+        same = which[1:] == which[:-1]
+        area2 = np.bincount(which[:-1][same], weights=cross[same], minlength=len(rows))
+        forward[rows] = area2 >= 0
 
     def canonical(rows: np.ndarray) -> np.ndarray:
         """Geometries of edges ``rows`` drawn from the street's u to its v."""
@@ -403,7 +496,7 @@ def _segments(geoms: np.ndarray, surface: np.ndarray, max_len: float = 50.0) -> 
     return {
         "seg": seg,
         "seg_rows": rows,
-        "seg_tree": cKDTree(mid),
+        "seg_tree": cKDTree(mid, balanced_tree=False, compact_nodes=False),
         "seg_half": half,
         "seg_begin": begin,
     }
@@ -442,6 +535,25 @@ def snap(arrays: GraphArrays, points: np.ndarray) -> Snap:
         return Snap(np.empty(0, np.int64), e, e, e)
 
     pxy = shapely.get_coordinates(points)
+    key = ("snap", len(pxy), hashlib.blake2b(pxy.tobytes(), digest_size=16).digest())
+    hit = arrays.memo.get(key)
+    if hit is not None:
+        return Snap(*(a.copy() for a in hit))
+    out = _snap(arrays, points, pxy)
+    snaps = [k for k in arrays.memo if k[0] == "snap"]
+    for old in snaps[: max(len(snaps) - _SNAP_MEMO + 1, 0)]:
+        del arrays.memo[old]
+    arrays.memo[key] = tuple(a.copy() for a in (out.street, out.frac, out.dist_m, out.access_s))
+    return out
+
+
+#: How many point sets' snaps each graph's arrays remember (repeated calls on the same
+#: places, e.g. one call per candidate site, snap them once).
+_SNAP_MEMO = 4
+
+
+def _snap(arrays: GraphArrays, points: np.ndarray, pxy: np.ndarray) -> Snap:
+    """:func:`snap` without the memo."""
     seg = arrays.seg
     k = min(6, len(arrays.seg_rows))
     d_mid, j = arrays.seg_tree.query(pxy, k=k, workers=-1)
@@ -522,7 +634,10 @@ def _ends(
     else:  # from the place to the ends
         at_u = np.where(f <= 0.0, 0.0, f * tb) + access
         at_v = np.where(f >= 1.0, 0.0, (1.0 - f) * tf) + access
-    return np.nan_to_num(at_u, nan=np.inf), np.nan_to_num(at_v, nan=np.inf)
+    # (inf stays inf: a one-way street's wrong end is never reached)
+    return np.nan_to_num(at_u, nan=np.inf, posinf=np.inf), np.nan_to_num(
+        at_v, nan=np.inf, posinf=np.inf
+    )
 
 
 def leave_costs(
@@ -547,16 +662,34 @@ def search_matrix(arrays: GraphArrays, s: Snap, direction: Direction) -> Any:
 
     n = arrays.n
     k = len(s.street)
-    u_all = arrays.pair_keys // n
-    v_all = arrays.pair_keys % n
+    base = arrays.memo.get(("search", direction))
+    if base is None:
+        u_all = arrays.pair_keys // n
+        v_all = arrays.pair_keys % n
+        tail, head = (v_all, u_all) if direction == "to_service" else (u_all, v_all)
+        g = sp.csr_matrix((arrays.pair_time, (tail, head)), shape=(n, n))
+        g.sort_indices()
+        base = arrays.memo[("search", direction)] = (g.indptr, g.indices, g.data)
+    indptr, indices, data = base
     from_u, from_v = seed_costs(arrays, s, direction)
-    virt = n + np.arange(k)
-    tail, head = (v_all, u_all) if direction == "to_service" else (u_all, v_all)
-    r = np.concatenate([tail, virt, virt])
-    c = np.concatenate([head, arrays.street_u[s.street], arrays.street_v[s.street]])
-    d = np.concatenate([arrays.pair_time, from_u, from_v])
+    su, sv = arrays.street_u[s.street], arrays.street_v[s.street]
+    # a service on a loop street reaches its one end by the quicker way round
+    from_u = np.where(su == sv, np.minimum(from_u, from_v), from_u)
+    from_v = np.where(su == sv, np.inf, from_v)
+    c = np.column_stack([su, sv]).ravel()
+    d = np.column_stack([from_u, from_v]).ravel()
     ok = np.isfinite(d)
-    return sp.csr_matrix((d[ok], (r[ok], c[ok])), shape=(n + k, n + k))
+    per_row = ok.reshape(-1, 2).sum(axis=1) if k else np.zeros(0, np.int64)
+    return sp.csr_matrix(
+        (
+            np.concatenate([data, d[ok]]),
+            np.concatenate([indices, c[ok]]).astype(indices.dtype, copy=False),
+            np.concatenate([indptr, indptr[-1] + np.cumsum(per_row)]).astype(
+                indptr.dtype, copy=False
+            ),
+        ),
+        shape=(n + k, n + k),
+    )
 
 
 def nearest(
@@ -664,7 +797,7 @@ def matrix(
         e = targets.street[t_idx]
         with np.errstate(invalid="ignore"):
             along = np.where(g >= f, (g - f) * tf[e], (f - g) * tb[e])
-        along = np.where(g == f, 0.0, np.nan_to_num(along, nan=np.inf))
+        along = np.where(g == f, 0.0, np.nan_to_num(along, nan=np.inf, posinf=np.inf))
         direct = targets.access_s[t_idx] + services.access_s[s_idx] + along
         out[t_idx, s_idx] = np.minimum(out[t_idx, s_idx], direct)
     out[out > limit_s] = np.inf

@@ -204,6 +204,14 @@ def travel_times(
         street, NaN for straight-line), ``method`` (``"network"`` or
         ``"straight-line"``) and, with ``by``, the per-value columns.
 
+    Notes
+    -----
+    The first call on a graph reads it into arrays (on a 100k-node graph about a
+    second); later calls reuse them while the graph is unchanged: nodes and edges
+    added or removed through networkx, or any edge's weight edited in place, make the
+    next call read the graph again. The snapping of the last few sets of places is
+    kept too, so repeated calls on the same places (e.g. with ``max_minutes``) skip it.
+
     Examples
     --------
     >>> import geopandas as gpd
@@ -286,8 +294,11 @@ def travel_times(
 
     labels = services.index.to_numpy()
 
-    def label(which: np.ndarray) -> list[Any]:
-        return [labels[w] if w >= 0 else None for w in which]
+    def label(which: np.ndarray) -> np.ndarray:
+        out = np.full(len(which), None, dtype=object)
+        found = which >= 0
+        out[found] = labels[which[found]]
+        return out
 
     all_secs = np.vstack([r[1] for r in results])
     all_which = np.vstack([r[2] for r in results])
