@@ -6,7 +6,7 @@ import numpy as np
 
 from hotspots._routing import _ends
 
-BLOCKED = np.finfo(float).max  # a direction the street does not allow
+BLOCKED = np.inf  # a direction the street does not allow
 
 
 def test_a_place_at_the_end_of_a_one_way_street_costs_only_its_access_walk() -> None:
