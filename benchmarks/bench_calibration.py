@@ -66,26 +66,6 @@ def _medway() -> tuple[Any, Any, Any]:
     return W, share, counts
 
 
-def _area_share(cells: Any, boundary: Any) -> np.ndarray:
-    """Share of each cell inside ``boundary``, from a 10 x 10 lattice of points per cell
-    (exact polygon intersections with the Medway coastline take half a minute)."""
-    import shapely
-
-    union = boundary.union_all()
-    shapely.prepare(union)
-    geoms = cells.geometry.to_numpy()
-    share = shapely.contains(union, geoms).astype(float)
-    edge = np.flatnonzero(share < 1)
-    u = (np.arange(10) + 0.5) / 10
-    for i in edge:
-        x0, y0, x1, y1 = geoms[i].bounds
-        gx, gy = np.meshgrid(x0 + u * (x1 - x0), y0 + u * (y1 - y0))
-        inside_cell = shapely.contains_xy(geoms[i], gx.ravel(), gy.ravel())
-        inside_both = inside_cell & shapely.contains_xy(union, gx.ravel(), gy.ravel())
-        share[i] = inside_both.sum() / max(1, inside_cell.sum())
-    return share
-
-
 def _bins(y: np.ndarray, W: Any, method: str, seed: int) -> np.ndarray:
     from hotspots._fdr import gi_bins
     from hotspots.hotspot import gi_star_arrays

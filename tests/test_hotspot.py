@@ -504,26 +504,6 @@ def test_exact_p_sim_is_the_limit_of_sampling() -> None:
     assert gi_star_arrays(y + 0.5, W, permutations=9).inference == "sampled"
 
 
-def _area_share(cells: gpd.GeoDataFrame, boundary: gpd.GeoDataFrame) -> np.ndarray:
-    """Share of each cell inside ``boundary``, from a 10 x 10 lattice of points per cell
-    (exact polygon intersections with the Medway coastline take half a minute)."""
-    import shapely
-
-    union = boundary.union_all()
-    shapely.prepare(union)
-    geoms = cells.geometry.to_numpy()
-    share = shapely.contains(union, geoms).astype(float)
-    edge = np.flatnonzero(share < 1)
-    u = (np.arange(10) + 0.5) / 10
-    for i in edge:
-        x0, y0, x1, y1 = geoms[i].bounds
-        gx, gy = np.meshgrid(x0 + u * (x1 - x0), y0 + u * (y1 - y0))
-        inside_cell = shapely.contains_xy(geoms[i], gx.ravel(), gy.ravel())
-        inside_both = inside_cell & shapely.contains_xy(union, gx.ravel(), gy.ravel())
-        share[i] = inside_both.sum() / max(1, inside_cell.sum())
-    return share
-
-
 @functools.cache
 def _medway_cells(data_dir: Path, size: float) -> tuple[sp.csr_matrix, np.ndarray]:
     from hotspots import grid
