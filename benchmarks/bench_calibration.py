@@ -46,11 +46,11 @@ MONTH = "2024-01"
 METHODS = ("analytic", "sampled 999", "sampled 9999", "exact")
 
 
-def _medway() -> tuple[Any, Any, Any]:
+def _medway() -> tuple[Any, Any, Any, Any]:
     import geopandas as gpd
 
     import hotspots as hs
-    from hotspots.hotspot import build_weights
+    from hotspots.hotspot import build_weights, exposure_strata
 
     boundary = gpd.read_file(DATA_DIR / "boundaries" / "medway_boundary.geojson").to_crs(27700)
     cells = hs.hex_grid(boundary, cell_size=250)
@@ -63,17 +63,19 @@ def _medway() -> tuple[Any, Any, Any]:
         crime_types=["Violence and sexual offences"],
     )
     counts = hs.count_points(crimes, cells)["count"].to_numpy(float)
-    return W, share, counts
+    return W, share, counts, exposure_strata(cells, "area_share")
 
 
-def _bins(y: np.ndarray, W: Any, method: str, seed: int) -> np.ndarray:
+def _bins(y: np.ndarray, W: Any, method: str, seed: int, strata: Any = None) -> np.ndarray:
     from hotspots._fdr import gi_bins
     from hotspots.hotspot import gi_star_arrays
 
     if method == "analytic":
         res = gi_star_arrays(y, W, permutations=0)
         return gi_bins(res.z, res.p, fdr=True)
-    if method == "exact":
+    if method == "exact":  # the default: within strata of area share
+        res = gi_star_arrays(y, W, method="exact", strata=strata)
+    elif method == "exact, no strata":
         res = gi_star_arrays(y, W, method="exact")
     else:
         res = gi_star_arrays(y, W, permutations=int(method.split()[1]), seed=seed, method="sampled")
@@ -81,14 +83,18 @@ def _bins(y: np.ndarray, W: Any, method: str, seed: int) -> np.ndarray:
 
 
 def _run(
-    maps: list[np.ndarray], W: Any, methods: tuple[str, ...], planted: list[np.ndarray] | None
+    maps: list[np.ndarray],
+    W: Any,
+    methods: tuple[str, ...],
+    planted: list[np.ndarray] | None,
+    strata: Any = None,
 ) -> dict[str, dict[str, float]]:
     out: dict[str, dict[str, float]] = {}
     for method in methods:
         anyhot, n_hot, found, outside = [], [], [], []
         t0 = time.perf_counter()
         for r, y in enumerate(maps):
-            hot = _bins(y, W, method, seed=r) >= 2
+            hot = _bins(y, W, method, seed=r, strata=strata) >= 2
             anyhot.append(hot.any())
             n_hot.append(hot.sum())
             if planted is not None:
@@ -126,7 +132,7 @@ def _planted(W: Any, share: np.ndarray, rng: np.random.Generator, areas: int = 4
 
 def _synthetic_power(seeds: range, methods: tuple[str, ...]) -> dict[str, dict[str, float]]:
     from hotspots import grid
-    from hotspots.hotspot import build_weights
+    from hotspots.hotspot import build_weights, exposure_strata
     from hotspots.synthetic import synthetic_town
 
     out: dict[str, list[float]] = {m: [] for m in methods}
@@ -136,10 +142,11 @@ def _synthetic_power(seeds: range, methods: tuple[str, ...]) -> dict[str, dict[s
             town = synthetic_town(seed)
             cells = grid.count_points(town.incidents, grid.hex_grid(town.boundary, cell_size=100))
         W, _ = build_weights(cells, distance=250)
+        strata = exposure_strata(cells, "area_share")
         planted = cells.geometry.centroid.within(town.hotspots.geometry.union_all()).to_numpy()
         y = cells["count"].to_numpy(float)
         for method in methods:
-            out[method].append(float((_bins(y, W, method, seed) >= 2)[planted].mean()))
+            out[method].append(float((_bins(y, W, method, seed, strata) >= 2)[planted].mean()))
     return {m: {"towns": len(v), "planted_found_share": float(np.mean(v))} for m, v in out.items()}
 
 
@@ -150,7 +157,7 @@ def main() -> None:
     args = ap.parse_args()
     n_maps = args.maps or (40 if args.quick else 200)
     slow_maps = max(20, n_maps // 4)  # sampled 9999 costs ~1 s a map
-    W, share, counts = _medway()
+    W, share, counts, strata = _medway()
     rng = np.random.default_rng(2024)
     result: dict[str, Any] = {
         "benchmark": "calibration",
@@ -174,19 +181,19 @@ def main() -> None:
             )
 
     permuted = [rng.permutation(counts) for _ in range(n_maps)]
-    rows = _run(permuted, W, ("analytic", "sampled 999", "exact"), None)
+    rows = _run(permuted, W, ("analytic", "sampled 999", "exact", "exact, no strata"), None, strata)
     rows.update(_run(permuted[:slow_maps], W, ("sampled 9999",), None))
     result["null_permuted_real"] = rows
     show(f"null: {MONTH} counts permuted", rows)
     for rate in (0.5, 2.0, 10.0):
         maps = [rng.poisson(rate * share).astype(float) for _ in range(n_maps)]
-        rows = _run(maps, W, ("analytic", "exact"), None)
+        rows = _run(maps, W, ("analytic", "exact", "exact, no strata"), None, strata)
         result[f"null_uniform_{rate:g}"] = rows
         show(f"null: uniform {rate:g}/cell", rows)
     # the same at 10 a cell, but uniform over the cells rather than over Medway: every
     # cell gets the same exposure (edge cells are not part-empty)
     maps = [rng.poisson(10.0, share.size).astype(float) for _ in range(n_maps)]
-    rows = _run(maps, W, ("analytic", "exact"), None)
+    rows = _run(maps, W, ("analytic", "exact", "exact, no strata"), None, strata)
     result["null_uniform_10_equal_exposure"] = rows
     show("null: 10/cell, equal exposure", rows)
     for factor in (3, 5):
@@ -197,13 +204,15 @@ def main() -> None:
                 lam = rate * share
                 lam[cells] *= factor
                 maps.append(rng.poisson(lam).astype(float))
-            methods: tuple[str, ...] = ("analytic", "exact")
-            rows = _run(maps, W, methods, plants)
+            methods: tuple[str, ...] = ("analytic", "exact", "exact, no strata")
+            rows = _run(maps, W, methods, plants, strata)
             if rate == 2.0:
                 rows.update(_run(maps[:slow_maps], W, ("sampled 999", "sampled 9999"), plants))
             result[f"power_{factor}x_{rate:g}"] = rows
             show(f"power: {factor}x over {rate:g}/cell", rows)
-    towns = _synthetic_power(range(3 if args.quick else 10), ("analytic", "sampled 999", "exact"))
+    towns = _synthetic_power(
+        range(3 if args.quick else 10), ("analytic", "sampled 999", "exact", "exact, no strata")
+    )
     result["power_synthetic_town"] = towns
     for method, row in towns.items():
         print(

@@ -107,7 +107,7 @@ def test_monthly_job_on_medway(
     # the command's bins are those of the library's Gi* (checked against esda) on its cells
     from hotspots import gi_star
 
-    plain = cells[["count", "geometry"]]
+    plain = cells[["count", "area_share", "geometry"]]
     expected = gi_star(plain, "count", permutations=99, seed=0)
     assert cells["gi_bin"].tolist() == expected["gi_bin"].tolist()
     assert int((cells["gi_bin"] >= 2).sum()) == int(expected["gi_hot"].sum())

@@ -52,7 +52,8 @@ def test_square_grid_known_rectangle() -> None:
         g.geometry.union_all().area, 600_000
     )
     assert g["cell_id"].is_unique
-    assert list(g.columns) == ["cell_id", "row", "col", "geometry"]
+    assert list(g.columns) == ["cell_id", "row", "col", "area_share", "geometry"]
+    assert (g["area_share"] == 1.0).all()  # every cell wholly inside the rectangle
 
 
 def test_square_grid_offset_rectangle_counts_partial_cells() -> None:

@@ -70,7 +70,7 @@ import scipy.sparse as sp
 from scipy.special import ndtr
 
 from ._errors import DataError, HotspotsWarning
-from ._exact import exact_tails, integer_values, window_tails
+from ._exact import exact_tails, integer_values, stratified_window_tails, window_tails
 
 __all__ = ["GiResult", "LocalMoranResult", "gi_star_arrays", "local_moran_arrays"]
 
@@ -306,6 +306,7 @@ def gi_star_arrays(
     seed: int | None = 0,
     star: bool = True,
     method: str = "auto",
+    strata: np.ndarray | None = None,
 ) -> GiResult:
     """Getis-Ord local G (Gi* by default) on arrays.
 
@@ -329,6 +330,11 @@ def gi_star_arrays(
         equal weights within each row; otherwise :class:`~hotspots.DataError`);
         ``"sampled"`` draws ``permutations`` random permutations; ``"auto"`` counts when
         it can and the counting fits a budget of about a second, and samples otherwise.
+    strata : numpy.ndarray, optional
+        Stratum of each cell (integers from 0), e.g. by the share of the cell inside the
+        study area. The exact window p-value then permutes values only within strata,
+        so a part-empty cell at the coast is compared with cells like it
+        (:func:`hotspots._exact.stratified_window_tails`).
 
     Returns
     -------
@@ -412,7 +418,16 @@ def gi_star_arrays(
         window = None
         if v is not None and star and np.all(self_w == _row_weight(Woff, self_w)):
             # binary window with self: its sum orders Gi*, all values permuted
-            window = window_tails(v, k + 1, np.rint(v + _binary(Woff) @ v).astype(np.int64))
+            sums = np.rint(v + _binary(Woff) @ v).astype(np.int64)
+            if strata is None or np.unique(strata).size < 2:
+                window = window_tails(v, k + 1, sums)
+            else:
+                onehot = sp.csr_matrix(
+                    (np.ones(n), (np.arange(n), np.asarray(strata, dtype=np.int64))),
+                    shape=(n, int(np.max(strata)) + 1),
+                )
+                composition = np.rint(((_binary(Woff) @ onehot) + onehot).toarray())
+                window = stratified_window_tails(v, strata, composition.astype(np.int64), sums)
         if window is not None:
             p_perm = np.minimum(2.0 * np.minimum(*window), 1.0)
             inference = "exact"

@@ -373,12 +373,17 @@ def _build(area: Any, kind: str, cell_size: float, clip: bool) -> gpd.GeoDataFra
         keep[rest[hit]] = True
     row, col = row[keep], col[keep]
     cells = make(row, col)
-    if clip:
-        inside = shapely.contains(union, cells)
-        cut = ~inside
-        if cut.any():
-            cells[cut] = shapely.intersection(cells[cut], union)
+    # the share of each cell inside the area: its exposure (a cell cut by the coast can
+    # hold only part of a whole cell's incidents; Gi* permutes within strata of it)
+    share = np.ones(len(cells))
+    cut = ~shapely.contains(union, cells)
+    if cut.any():
+        parts = shapely.intersection(cells[cut], union)
+        share[cut] = np.clip(shapely.area(parts) / shapely.area(cells[cut]), 0.0, 1.0)
+        if clip:
+            cells[cut] = parts
     out = _cells_frame(row, col, cells, kind=kind, size=size, origin=origin, clip=clip)
+    out.insert(3, "area_share", share)
     out = out.set_crs(gdf.crs)
     record(
         out,
@@ -407,7 +412,8 @@ def square_grid(
     -------
     GeoDataFrame
         One row per cell that intersects the area (empty cells kept), columns
-        ``cell_id``, ``row``, ``col``, ``geometry``; the grid specification in
+        ``cell_id``, ``row``, ``col``, ``area_share`` (the share of the cell inside the
+        area, 0 to 1), ``geometry``; the grid specification in
         ``attrs["hotspots_grid"]``.
 
     Examples
@@ -442,7 +448,8 @@ def hex_grid(
     Returns
     -------
     GeoDataFrame
-        Columns ``cell_id``, ``row``, ``col``, ``geometry``; spec in ``attrs["hotspots_grid"]``.
+        Columns ``cell_id``, ``row``, ``col``, ``area_share`` (the share of the cell inside
+        ``area``, from 0 to 1), ``geometry``; spec in ``attrs["hotspots_grid"]``.
 
     Examples
     --------

@@ -12,6 +12,7 @@ import warnings
 from typing import TYPE_CHECKING, Any, NotRequired, TypedDict
 
 import numpy as np
+import pandas as pd
 import scipy.sparse as sp
 
 from . import _provenance
@@ -35,6 +36,7 @@ __all__ = [
     "LocalMoranResult",
     "WeightsInfo",
     "build_weights",
+    "exposure_strata",
     "false_discovery_rate",
     "fdr_significant",
     "gi_bins",
@@ -186,6 +188,7 @@ def gi_star(
     fdr: bool = True,
     alpha: float = 0.05,
     seed: int | None = 0,
+    exposure: str | None = "area_share",
 ) -> gpd.GeoDataFrame:
     """Getis-Ord Gi* hot and cold spots (ArcGIS Hot Spot Analysis) on cells.
 
@@ -223,6 +226,16 @@ def gi_star(
         on it: with the default 0.05, ``gi_hot`` is exactly ``gi_bin >= 2``.
     seed : int or None, default 0
         Seed of the permutations.
+    exposure : str or None, default "area_share"
+        Column giving each cell's share of the study area (0 to 1), as ``hex_grid`` and
+        ``square_grid`` write it. Cells cut by the coast or the boundary can hold only
+        part of a whole cell's incidents, so they are not exchangeable with whole cells:
+        the exact permutation p-value then permutes counts only within strata of
+        similar share (whole cells, at least 80 % inside, together; the others in up to
+        five groups of similar share). Without it, whole inland cells look hot beside
+        part-empty edge cells once counts are high (10 a cell over Medway: a 95 % hot
+        cell in 29 % of maps with no pattern; 0.5 % with strata). Ignored when the
+        column is absent or every cell is whole; ``None`` switches it off.
 
     Returns
     -------
@@ -267,9 +280,10 @@ def gi_star(
     _check_gi_input(cells, column, y, permutations)
     W, info = build_weights(cells, neighbours=neighbours, distance=distance, k=k)
     notes = _guard_sizes(y, column)
+    strata = exposure_strata(cells, exposure)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", HotspotsWarning)
-        res = gi_star_arrays(y, W, permutations=permutations, seed=seed)
+        res = gi_star_arrays(y, W, permutations=permutations, seed=seed, strata=strata)
     no_var = any(issubclass(c.category, HotspotsWarning) for c in caught)
     if no_var:
         notes.append(
@@ -322,11 +336,54 @@ def gi_star(
         "alpha": alpha,
         "weights": "binary, self included (Gi*)",
     }
+    if strata is not None and used == "exact permutation":
+        params["exposure"] = (
+            f"counts permuted within {int(strata.max()) + 1} strata of {exposure!r} "
+            f"({int((strata > 0).sum())} part-empty cells)"
+        )
     extra = {"warnings": notes} if notes else {}
     _provenance.record(
         out, method="Getis-Ord Gi*", parameters=params, seed=seed, inherit=cells, **extra
     )
     return out
+
+
+#: Cells at least this share inside the study area count as whole cells.
+WHOLE_SHARE = 0.8
+#: Part-empty cells are grouped by share, at least this many to a group (up to five).
+_PER_STRATUM = 60
+
+
+def exposure_strata(cells: gpd.GeoDataFrame, exposure: str | None) -> np.ndarray | None:
+    """Strata of cells by their share of the study area, or ``None`` when all are whole.
+
+    Stratum 0 holds the cells at least :data:`WHOLE_SHARE` inside; the others are split
+    by share, in order, into up to five groups of at least 60 cells.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> cells = gpd.GeoDataFrame({"area_share": [1.0] * 5 + [0.5] * 60})
+    >>> np.bincount(exposure_strata(cells, "area_share")).tolist()
+    [5, 60]
+    """
+    if exposure is None or exposure not in cells.columns:
+        return None
+    share = pd.to_numeric(cells[exposure], errors="coerce").to_numpy(dtype=float)
+    if not np.isfinite(share).all() or (share < 0).any() or (share > 1 + 1e-9).any():
+        raise DataError(
+            f"exposure column {exposure!r} must hold shares from 0 to 1 for every cell; "
+            "pass exposure=None to test without it."
+        )
+    part = np.flatnonzero(share < WHOLE_SHARE)
+    if part.size == 0:
+        return None
+    strata = np.zeros(share.size, dtype=np.int64)
+    groups = int(min(5, max(1, part.size // _PER_STRATUM)))
+    order = part[np.argsort(share[part], kind="stable")]
+    for g, chunk in enumerate(np.array_split(order, groups), start=1):
+        strata[chunk] = g
+    return strata
 
 
 def _guard_sizes(y: np.ndarray, column: str) -> list[str]:
