@@ -610,3 +610,31 @@ def test_power_on_areas_planted_at_five_times(data_dir: Path, rate: float) -> No
         hot = gi_bins(res.z, res.p_perm, fdr=True) >= 2
         found.append(hot[planted].mean())
     assert np.mean(found) >= 0.90
+
+
+def test_exposure_strata_and_bad_shares() -> None:
+    """Cells cut by the boundary are tested within strata of their share; a share outside
+    0..1 or missing is refused, and exposure=None tests without strata."""
+    from shapely.geometry import box
+
+    from hotspots import grid
+    from hotspots.hotspot import WHOLE_SHARE, exposure_strata
+
+    # a 2.5 km x 2.5 km square on 100 m squares offset by half a cell: the outer ring is cut
+    area = gpd.GeoSeries([box(50, 50, 2550, 2550)], crs=27700)
+    cells = grid.square_grid(area, cell_size=100)
+    whole = cells["area_share"] >= WHOLE_SHARE
+    assert int(whole.sum()) == 24 * 24  # the inner cells; the ring of 100 is half or less
+    strata = exposure_strata(cells, "area_share")
+    assert strata is not None and (strata[whole.to_numpy()] == 0).all()
+    assert (strata[~whole.to_numpy()] > 0).all()
+    cells["count"] = np.random.default_rng(0).poisson(1.0, len(cells))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", HotspotsWarning)
+        out = gi_star(cells, "count")
+        plain = gi_star(cells, "count", exposure=None)
+    assert "strata of 'area_share'" in out.attrs["hotspots"]["parameters"]["exposure"]
+    assert "exposure" not in plain.attrs["hotspots"]["parameters"]
+    bad = cells.assign(area_share=cells["area_share"].where(whole, np.nan))
+    with pytest.raises(DataError, match="exposure column 'area_share'"):
+        gi_star(bad, "count")
