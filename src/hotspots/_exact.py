@@ -267,6 +267,17 @@ def exact_tails(
     return upper, lower
 
 
+def _pool_table(values: np.ndarray, mult: np.ndarray, kmax: int, width: int) -> np.ndarray:
+    """``F[j, s]``: probability that ``j`` draws without replacement from the whole pool
+    (``values`` with multiplicities ``mult``) sum to ``s``, for ``j = 0 .. kmax``."""
+    F = np.zeros((kmax + 1, width))
+    F[0, 0] = 1.0
+    pooled = 0.0
+    for value, m in zip(values.tolist(), mult.tolist(), strict=True):
+        F, pooled = _add_copies(F, pooled, value, m), pooled + m
+    return F
+
+
 def window_tails(
     v: np.ndarray, size: np.ndarray, observed: np.ndarray, *, max_work: float = MAX_WORK
 ) -> tuple[np.ndarray, np.ndarray] | None:
@@ -315,11 +326,7 @@ def window_tails(
     width = _smax(values, mult, kmax) + 1
     if float(np.minimum(mult, kmax).sum() + values.size) * (kmax + 1) * width > max_work:
         return None
-    F = np.zeros((kmax + 1, width))
-    F[0, 0] = 1.0
-    pooled = 0.0
-    for value, m in zip(values.tolist(), mult.tolist(), strict=True):
-        F, pooled = _add_copies(F, pooled, value, m), pooled + m
+    F = _pool_table(values, mult, kmax, width)
     low_cum = np.cumsum(F, axis=1)
     up_cum = np.cumsum(F[:, ::-1], axis=1)[:, ::-1]
     cells = np.flatnonzero(has)
@@ -393,12 +400,7 @@ def stratified_window_tails(
         work += float(np.minimum(mult, kmax).sum() + vals.size) * (kmax + 1) * width
         if work > max_work:
             return None
-        F = np.zeros((kmax + 1, width))
-        F[0, 0] = 1.0
-        pooled = 0.0
-        for value, m in zip(vals.tolist(), mult.tolist(), strict=True):
-            F, pooled = _add_copies(F, pooled, value, m), pooled + m
-        tables.append(F)
+        tables.append(_pool_table(vals, mult, kmax, width))
     cells = np.flatnonzero(has)
     kinds, which = np.unique(composition[cells], axis=0, return_inverse=True)
     which = np.asarray(which).ravel()

@@ -155,6 +155,21 @@ def _label_marker(point: Any, text: str, css: str) -> Any:
     )
 
 
+def _outline_layer(geoms: Any, name: str, style: dict[str, Any]) -> Any:
+    """Polygons drawn as non-interactive outlines (no properties, nothing to click)."""
+    import folium
+
+    features = [
+        {"type": "Feature", "properties": {}, "geometry": g.__geo_interface__} for g in geoms
+    ]
+    return folium.GeoJson(
+        {"type": "FeatureCollection", "features": features},
+        name=name,
+        style_function=lambda f: style,
+        interactive=False,
+    )
+
+
 def add_orientation(
     m: Any, *, area: Any = None, wards: Any = None, grid_bounds: Any = None
 ) -> list[str]:
@@ -168,22 +183,10 @@ def add_orientation(
     notes: list[str] = []
     if wards is not None and len(wards):
         names = name_column(wards)
-        folium.GeoJson(
-            {
-                "type": "FeatureCollection",
-                "features": [
-                    {"type": "Feature", "properties": {}, "geometry": g.__geo_interface__}
-                    for g in wards.geometry
-                ],
-            },
-            name="Ward boundaries",
-            style_function=lambda f: {
-                "color": "#555555",
-                "weight": 1,
-                "fillOpacity": 0,
-                "dashArray": "3 3",
-            },
-            interactive=False,
+        _outline_layer(
+            wards.geometry,
+            "Ward boundaries",
+            {"color": "#555555", "weight": 1, "fillOpacity": 0, "dashArray": "3 3"},
         ).add_to(m)
         if names is not None:
             group = folium.FeatureGroup(name="Ward names")
@@ -192,21 +195,8 @@ def add_orientation(
                     _label_marker(point, name, "hs-ward-label").add_to(group)
             group.add_to(m)
     if area is not None and len(area):
-        folium.GeoJson(
-            {
-                "type": "FeatureCollection",
-                "features": [
-                    {"type": "Feature", "properties": {}, "geometry": g.__geo_interface__}
-                    for g in area.geometry
-                ],
-            },
-            name="Area outline",
-            style_function=lambda f: {
-                "color": "#222222",
-                "weight": 2.5,
-                "fillOpacity": 0,
-            },
-            interactive=False,
+        _outline_layer(
+            area.geometry, "Area outline", {"color": "#222222", "weight": 2.5, "fillOpacity": 0}
         ).add_to(m)
     if grid_bounds is not None:
         lines, labels, note = grid_lines(tuple(float(v) for v in grid_bounds))  # type: ignore[arg-type]
