@@ -44,7 +44,7 @@ import numpy as np
 import shapely
 from _harness import run_child, write_results
 
-from hotspots import _routing
+from hotspots import _streetgraph
 from hotspots.reach import isochrones, travel_times
 from hotspots.synthetic import synthetic_town
 
@@ -141,7 +141,7 @@ def _case(name: str, quick: bool, pairs: int) -> dict[str, Any]:
             rows["capped_new_places"].append(
                 _timed(lambda o=other: _ours(o, max_minutes=CAP_MIN))[0]
             )
-            rows["cache_check"].append(_timed(lambda: _routing.graph_arrays(G))[0])
+            rows["cache_check"].append(_timed(lambda: _streetgraph.graph_arrays(G))[0])
         return {
             **rows,
             "max_abs_diff_minutes": err,

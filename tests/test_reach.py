@@ -683,16 +683,16 @@ def test_isochrone_covers_exactly_the_reached_nodes_in_town(town):
 
 
 def test_fast_snapping_matches_strtree(town):
-    from hotspots import _routing
+    from hotspots import _snapping, _streetgraph
 
-    arrays = _routing.graph_arrays(town.graph)
+    arrays = _streetgraph.graph_arrays(town.graph)
     rng = np.random.default_rng(7)
     lo, hi = arrays.x.min() - 300, arrays.x.max() + 300
     pts = shapely.points(
         rng.uniform(lo, hi, 3000), rng.uniform(arrays.y.min(), arrays.y.max(), 3000)
     )
-    fast = _routing.snap(arrays, pts)
-    street, frac, dist = _routing._snap_tree(arrays, pts)
+    fast = _snapping.snap(arrays, pts)
+    street, frac, dist = _snapping._snap_tree(arrays, pts)
     np.testing.assert_allclose(fast.dist_m, dist, atol=1e-6)
     # same place on the network (the street may differ only at exact ties)
     a = shapely.line_interpolate_point(arrays.street_geom[fast.street], fast.frac, normalized=True)

@@ -487,7 +487,7 @@ def _file_source(kind: str, path: Path) -> str:
 
 def _network(path: Path | None, mode: str) -> Any:
     if path is None:
-        from ._routing import DEFAULT_SPEED_KPH
+        from ._streetgraph import DEFAULT_SPEED_KPH
 
         warnings.warn(
             "no --network given: travel times are straight-line distance x 1.3 at the "
@@ -525,7 +525,7 @@ def run_reach(args: Any, steps_cls: Any) -> None:
     """Minutes from each target to the nearest service, isochrones and gaps."""
     from . import maps
     from ._provenance import add_sources
-    from ._routing import DEFAULT_SPEED_KPH, check_direction
+    from ._streetgraph import DEFAULT_SPEED_KPH, check_direction
     from .provision import read_provision, select_service_types
     from .reach import coverage, isochrones
 

@@ -38,10 +38,10 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import pandas as pd
 
-from . import _raster_buffer, _routing
+from . import _raster_buffer, _routing, _snapping, _streetgraph
 from ._errors import CRSError, DataError, HotspotsWarning
 from ._provenance import record
-from ._routing import Direction
+from ._streetgraph import Direction
 from ._validate import require_geodataframe, require_projected
 
 if TYPE_CHECKING:
@@ -88,7 +88,9 @@ def _points(gdf: gpd.GeoDataFrame, name: str) -> np.ndarray:
             f"{name} has {int(bad.sum())} missing or empty geometries (index {rows}). "
             "Drop or fix them first."
         )
-    if bool((geom.geom_type == "Point").all()):
+    import shapely
+
+    if bool((shapely.get_type_id(geom.to_numpy()) == 0).all()):  # all points
         return np.asarray(geom.to_numpy(), dtype=object)
     pts = geom.representative_point().to_numpy()
     return np.asarray(pts, dtype=object)
@@ -118,9 +120,9 @@ def _check_services(services: Any, crs: Any, by: str | None) -> gpd.GeoDataFrame
 
 
 def _snap_checked(
-    arrays: _routing.GraphArrays, pts: np.ndarray, index: pd.Index, name: str, max_snap_m: float
-) -> tuple[_routing.Snap, np.ndarray]:
-    s = _routing.snap(arrays, pts)
+    arrays: _streetgraph.GraphArrays, pts: np.ndarray, index: pd.Index, name: str, max_snap_m: float
+) -> tuple[_snapping.Snap, np.ndarray]:
+    s = _snapping.snap(arrays, pts)
     far = s.dist_m > max_snap_m
     if far.any():
         rows = list(index[far][:10])
@@ -134,8 +136,8 @@ def _snap_checked(
     return s, far
 
 
-def _subset(s: _routing.Snap, keep: np.ndarray) -> _routing.Snap:
-    return _routing.Snap(s.street[keep], s.frac[keep], s.dist_m[keep], s.access_s[keep])
+def _subset(s: _snapping.Snap, keep: np.ndarray) -> _snapping.Snap:
+    return _snapping.Snap(s.street[keep], s.frac[keep], s.dist_m[keep], s.access_s[keep])
 
 
 def _groups(services: gpd.GeoDataFrame, by: str | None) -> list[tuple[str | None, np.ndarray]]:
@@ -222,7 +224,7 @@ def travel_times(
     >>> round(float(out["minutes"].iloc[0]), 3)
     8.125
     """
-    crs = _routing.graph_crs(G) if G is not None else None
+    crs = _streetgraph.graph_crs(G) if G is not None else None
     services = _check_services(services, crs, by)
     targets = _check_layer(targets, "targets", crs if crs is not None else services.crs)
     if crs is None and not targets.crs.equals(services.crs):
@@ -230,7 +232,7 @@ def travel_times(
             f"targets ({targets.crs.to_string()}) and services ({services.crs.to_string()}) "
             "are in different CRSs. Reproject one, e.g. `targets.to_crs(services.crs)`."
         )
-    direction = _routing.check_direction(direction)
+    direction = _streetgraph.check_direction(direction)
     if max_minutes is not None:
         max_minutes = _positive(max_minutes, "max_minutes")
     if _positive(circuity, "circuity") < 1.0:
@@ -269,7 +271,7 @@ def travel_times(
         method = _STRAIGHT
         params.update(circuity=circuity, speed_kph=speed)
     else:
-        arrays = _routing.graph_arrays(G, speed_kph)
+        arrays = _streetgraph.graph_arrays(G, speed_kph)
         s_snap, s_far = _snap_checked(arrays, s_pts, services.index, "services", max_snap_m)
         t_snap, _ = _snap_checked(arrays, t_pts, targets.index, "targets", max_snap_m)
         if s_far.all():
@@ -381,8 +383,8 @@ def travel_time_matrix(
     >>> travel_time_matrix(None, svc, tgt).round(3).to_numpy().tolist()  # 500 m x 1.3
     [[8.125, 8.125]]
     """
-    crs = _routing.graph_crs(G) if G is not None else None
-    direction = _routing.check_direction(direction)
+    crs = _streetgraph.graph_crs(G) if G is not None else None
+    direction = _streetgraph.check_direction(direction)
     services = _check_services(services, crs, None)
     targets = _check_layer(targets, "targets", crs if crs is not None else services.crs)
     if crs is None and not targets.crs.equals(services.crs):
@@ -407,7 +409,7 @@ def travel_time_matrix(
         d = cdist(shapely.get_coordinates(t_pts), shapely.get_coordinates(s_pts))
         secs = d * circuity / (speed / 3.6)
     else:
-        arrays = _routing.graph_arrays(G, speed_kph)
+        arrays = _streetgraph.graph_arrays(G, speed_kph)
         s_snap, s_far = _snap_checked(arrays, s_pts, services.index, "services", max_snap_m)
         t_snap, _ = _snap_checked(arrays, t_pts, targets.index, "targets", max_snap_m)
         secs = _routing.matrix(arrays, s_snap, t_snap, direction=direction, limit_s=limit_s)
@@ -431,13 +433,13 @@ def _by_group(
 
 
 def _run_polygons(
-    arrays: _routing.GraphArrays,
-    run: tuple[np.ndarray, np.ndarray | None, _routing.Snap, np.ndarray],
+    arrays: _streetgraph.GraphArrays,
+    run: tuple[np.ndarray, np.ndarray | None, _snapping.Snap, np.ndarray],
     thresholds: list[float],
     how: str,
     buf: float,
     cell: float | None,
-    direction: _routing.Direction,
+    direction: _streetgraph.Direction,
     workers: int = 1,
 ) -> list[tuple[float, int, Any, float | None]]:
     """(minutes, group, polygon, grid cell used) of one search, nested across thresholds."""
@@ -494,7 +496,7 @@ def _run_polygons(
 
 
 def _vector_polygons(
-    arrays: _routing.GraphArrays,
+    arrays: _streetgraph.GraphArrays,
     reached: list[dict[int, _Pieces]],
     thresholds: list[float],
     groups: list[int],
@@ -638,9 +640,9 @@ def isochrones(
         raise DataError(f"how must be 'union', 'per_service' or 'split', got {how!r}.")
     if G is None:
         raise DataError("isochrones need a street graph G; none was given.")
-    crs = _routing.graph_crs(G)
+    crs = _streetgraph.graph_crs(G)
     services = _check_services(services, crs, None)
-    direction = _routing.check_direction(direction)
+    direction = _streetgraph.check_direction(direction)
     values = [minutes] if np.isscalar(minutes) else list(np.atleast_1d(minutes))  # type: ignore[arg-type]
     if not values:
         raise DataError("minutes is empty; give one or more positive numbers of minutes.")
@@ -651,7 +653,7 @@ def isochrones(
         raise DataError(f"method must be 'raster' or 'vector', got {method!r}.")
     cell = buf / 5.0 if cell_m is None else _positive(cell_m, "cell_m")
     grid = cell if method == "raster" else None
-    arrays = _routing.graph_arrays(G, speed_kph)
+    arrays = _streetgraph.graph_arrays(G, speed_kph)
     s_snap, s_far = _snap_checked(
         arrays, _points(services, "services"), services.index, "services", max_snap_m
     )
@@ -665,7 +667,7 @@ def isochrones(
     virt = n + np.arange(k)
     rows: list[dict[str, Any]] = []
     geoms: list[Any] = []
-    runs: list[tuple[np.ndarray, np.ndarray | None, _routing.Snap, np.ndarray]]
+    runs: list[tuple[np.ndarray, np.ndarray | None, _snapping.Snap, np.ndarray]]
     if how == "per_service":
         dmat = dijkstra(mat, directed=True, indices=virt, limit=limit)
         runs = [(dmat[i], None, _subset(svc, np.array([i])), np.array([i])) for i in range(k)]
