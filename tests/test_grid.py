@@ -92,6 +92,38 @@ def test_all_cells_intersect_area_and_empty_cells_kept(
     assert g.crs.to_epsg() == BNG
 
 
+@pytest.mark.parametrize("kind, size", [("square", 40.0), ("hex", 60.0)])
+def test_fine_grid_cells_and_shares_are_those_of_the_whole_area(
+    kind: str, size: float, medway_boundary: gpd.GeoDataFrame
+) -> None:
+    # fine cells are compared with tiles of the area: the answers must be the whole
+    # area's (every cell that overlaps it, no cell that only touches it, the same share)
+    maker = square_grid if kind == "square" else hex_grid
+    # a 5 km window of Medway's coast (the reference intersections below cost
+    # seconds per thousand cells against the whole boundary)
+    medway = shapely.make_valid(medway_boundary.geometry.iloc[0])
+    x, y = medway.centroid.x, medway.centroid.y
+    area = shapely.intersection(medway, box(x - 2500, y, x + 2500, y + 5000))
+    g = maker(gpd.GeoSeries([area], crs=BNG), cell_size=size)
+    cells = g.geometry.to_numpy()
+    share = shapely.area(shapely.intersection(cells, area)) / shapely.area(cells)
+    np.testing.assert_allclose(g["area_share"].to_numpy(), share, atol=1e-9)
+    assert (share > 0).all() and (g["area_share"] < 1).sum() > 200
+    # no cell left out: the cells around the kept ones that overlap the area are kept
+    from hotspots.grid import cells_from_index
+
+    ring = cells_from_index(
+        np.concatenate([g["row"] + dr for dr in (-1, 0, 1)]),
+        np.concatenate([g["col"] + dc for dc in (-1, 0, 1)]),
+        kind=kind,
+        cell_size=size,
+    )
+    ring = ring[~ring["cell_id"].isin(g["cell_id"])].drop_duplicates("cell_id")
+    geoms = ring.geometry.to_numpy()
+    overlap = shapely.intersects(geoms, area) & ~shapely.touches(geoms, area)
+    assert not overlap.any()
+
+
 def test_hex_areas_equal_formula() -> None:
     g = hex_grid(_rect(), cell_size=250)
     assert np.allclose(g.area, 250.0**2)

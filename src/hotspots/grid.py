@@ -325,6 +325,45 @@ def cells_from_index(
     return _cells_frame(r, c, polygons, kind=kind, size=size, origin=org, clip=False).set_crs(crs)
 
 
+class _AreaTiles:
+    """An area cut into square tiles, each holding the area's part in its padded square.
+
+    ``of(x, y)`` gives the tile of each point; ``pieces[t]`` is the area within tile
+    ``t``'s square grown by ``pad`` on every side, ``empty[t]`` and ``full[t]`` say that
+    the padded square misses the area or lies wholly inside it. A shape within ``pad``
+    of its tile's point relates to ``pieces[t]`` exactly as to the whole area.
+    """
+
+    def __init__(self, union: Any, *, tile: float, pad: float) -> None:
+        import shapely
+
+        self.tile, self.pad = tile, pad
+        minx, miny, maxx, maxy = union.bounds
+        self.x0, self.y0 = math.floor(minx / tile) - 1, math.floor(miny / tile) - 1
+        self.nx = math.floor(maxx / tile) - self.x0 + 2
+        ny = math.floor(maxy / tile) - self.y0 + 2
+        tx, ty = np.meshgrid(np.arange(self.nx), np.arange(ny), indexing="ij")
+        x = (tx.ravel() + self.x0) * tile
+        y = (ty.ravel() + self.y0) * tile
+        boxes = shapely.box(x - pad, y - pad, x + tile + pad, y + tile + pad)
+        self.empty = ~shapely.intersects(union, boxes)
+        self.full = np.zeros(len(boxes), bool)
+        self.pieces = np.empty(len(boxes), dtype=object)
+        live = np.flatnonzero(~self.empty)
+        self.full[live] = shapely.contains(union, boxes[live])
+        self.pieces[live] = shapely.intersection(union, boxes[live])
+        self.pieces[self.full] = boxes[self.full]
+        shapely.prepare(self.pieces[live])
+
+    def of(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """The tile of each point (points beyond the area's box go to an empty edge tile)."""
+        tx = np.clip(np.floor(x / self.tile).astype(np.int64) - self.x0, 0, self.nx - 1)
+        ny = len(self.empty) // self.nx
+        ty = np.clip(np.floor(y / self.tile).astype(np.int64) - self.y0, 0, ny - 1)
+        out: np.ndarray = tx * ny + ty
+        return out
+
+
 def _build(area: Any, kind: str, cell_size: float, clip: bool) -> gpd.GeoDataFrame:
     import shapely
 
@@ -358,27 +397,34 @@ def _build(area: Any, kind: str, cell_size: float, clip: bool) -> gpd.GeoDataFra
     def make(r: np.ndarray, c: np.ndarray) -> np.ndarray:
         return _cell_polygons(r, c, kind, size, origin)
 
-    # a cell whose centre is inside the area overlaps it: a cheap point test settles
-    # most cells; only the others need the polygon test (overlap, not mere touching)
     if kind == "square":
         cx, cy = origin[0] + (col + 0.5) * size, origin[1] + (row + 0.5) * size
     else:
         cx, cy = _hex_centres(row, col, size, origin)
+    # The area is cut into tiles (each padded by a cell, so that every cell lies inside
+    # its tile's rectangle), and each cell is compared with its own tile's part of the
+    # area: the same answers as with the whole area, at a fraction of the cost.
+    tiles = _AreaTiles(union, tile=max(40.0 * size, 500.0), pad=size)
+    tile = tiles.of(cx, cy)
+    # a cell whose centre is inside the area overlaps it: a cheap point test settles
+    # most cells; only the others need the polygon test (overlap, not mere touching)
     keep = shapely.contains_xy(union, cx, cy)
-    rest = np.flatnonzero(~keep)
+    rest = np.flatnonzero(~keep & ~tiles.empty[tile])
     if len(rest):
         edge = make(row[rest], col[rest])
-        hit = shapely.intersects(union, edge)
-        hit[hit] = ~shapely.touches(union, edge[hit])
+        part = tiles.pieces[tile[rest]]
+        hit = shapely.intersects(part, edge)
+        hit[hit] = ~shapely.touches(part[hit], edge[hit])
         keep[rest[hit]] = True
-    row, col = row[keep], col[keep]
+    row, col, tile = row[keep], col[keep], tile[keep]
     cells = make(row, col)
     # the share of each cell inside the area: its exposure (a cell cut by the coast can
     # hold only part of a whole cell's incidents; Gi* permutes within strata of it)
     share = np.ones(len(cells))
-    cut = ~shapely.contains(union, cells)
-    if cut.any():
-        parts = shapely.intersection(cells[cut], union)
+    cut = np.flatnonzero(~tiles.full[tile])
+    cut = cut[~shapely.contains(tiles.pieces[tile[cut]], cells[cut])]
+    if len(cut):
+        parts = shapely.intersection(cells[cut], tiles.pieces[tile[cut]])
         share[cut] = np.clip(shapely.area(parts) / shapely.area(cells[cut]), 0.0, 1.0)
         if clip:
             cells[cut] = parts

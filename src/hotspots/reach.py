@@ -208,8 +208,8 @@ def travel_times(
 
     Notes
     -----
-    The first call on a graph reads it into arrays (on a 100k-node graph about a
-    second); later calls reuse them while the graph is unchanged: nodes and edges
+    The first call on a graph reads it into arrays (on a 100k-node graph about 0.4 s,
+    about as long as one networkx Dijkstra search over it); later calls reuse them while the graph is unchanged: nodes and edges
     added or removed through networkx, or any edge's weight edited in place, make the
     next call read the graph again. The snapping of the last few sets of places is
     kept too, so repeated calls on the same places (e.g. with ``max_minutes``) skip it.
