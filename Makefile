@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+BENCH_STAMP := $(VENV)/.bench-installed
 DATA ?= $(abspath $(or $(HOTSPOTS_DATA_DIR),$(wildcard ../shared/data)))
 OUT ?= outputs/demo
 
@@ -14,6 +15,12 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev]"
 	touch $(STAMP)
+
+# the benchmarks add the `bench` extra (numba, so esda is also timed compiled); `make test`,
+# `make demo` and CI install `.[dev]` only
+$(BENCH_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev,bench]"
+	touch $(BENCH_STAMP)
 
 demo: $(STAMP)
 	HOTSPOTS_OFFLINE=1 $(BIN)/hotspots demo --out $(OUT) --overwrite
@@ -29,7 +36,7 @@ lint: $(STAMP)
 docs: $(STAMP)
 	$(BIN)/mkdocs build --strict --site-dir site
 
-bench: $(STAMP)
+bench: $(BENCH_STAMP)
 	HOTSPOTS_DATA_DIR=$(DATA) $(BIN)/python benchmarks/run_all.py
 
 clean:

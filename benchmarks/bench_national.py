@@ -1,7 +1,7 @@
 """Benchmark: national-scale counts on Dask, Gi* on a million cells, and where memory ends.
 
 Data: synthetic incidents in the data.police.uk bulk layout
-``YYYY-MM/YYYY-MM-<force>-street.csv`` (43 forces x 12 months; 20 million rows in the full
+``YYYY-MM/YYYY-MM-<force>-street.csv`` (43 forces x 12 months; 10 million rows in the full
 run), written to a temporary folder that is deleted afterwards. The text columns (crime
 type, outcome, location, LSOA ...) are resampled from the real Medway June 2018 rows;
 longitude/latitude are drawn around 40 random "towns" spread over England's extent
@@ -14,14 +14,21 @@ the subprocess and all its children -- the Dask workers -- sampled every 0.2 s):
 * ``dask``: :func:`hotspots.national.count_points_dask` on every file, 250 m hexagons,
   non-empty cells only (a local cluster: one single-threaded worker per core).
   Target: peak memory < 6 GB.
+* ``memory`` (the peer): the in-memory path ``read_police_csv`` + ``count_points`` on the
+  same files and into the same cells (those the first Dask run wrote).
+* The two run in turn on every file (A B A B ..., ``--pairs`` times, default 3): the
+  figure is the median of the pair-by-pair ratios, with each side's own peak memory. The
+  counts of the first pair are compared cell by cell.
+* ``memory`` alone at smaller sizes (1M, 2M, 5M rows), where memory use grows: the
+  smallest runs right after the first Dask run, and a size predicted (linearly from a
+  smaller one) to need more than 20 GB is not tried, the full size included.
 * ``gistar``: :func:`hotspots.gi_star` with 99 permutations on about a million 250 m
   hexagons (distance band, k nearest, queen). Target: peak memory < 8 GB.
-* ``memory`` (the peer): the in-memory path ``read_police_csv`` + ``count_points`` on the
-  first files of the same folder at growing sizes (1M, 2M, 5M, 10M, 20M rows), stopping
-  when the next size is predicted (linear extrapolation) to need more than 20 GB. The
-  counts at the largest size shared with the Dask path are compared cell by cell.
 
-Run: ``.venv/bin/python benchmarks/bench_national.py [--quick]``; writes
+The full size is 10 million rows (``--rows``; a year of national data is about 6 million),
+so that the paired runs take about five minutes on a 2-core machine.
+
+Run: ``.venv/bin/python benchmarks/bench_national.py [--quick] [--rows N] [--pairs N]``; writes
 ``benchmarks/results/national.json``.
 """
 
@@ -45,7 +52,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from _harness import DATA_DIR, write_results
+from _harness import DATA_DIR, alternate, paired_case, write_results
 
 SOURCE = DATA_DIR / "crime" / "medway_street_crime_2018-06_derived.csv"
 DASK_TARGET_MB = 6 * 1024.0
@@ -320,7 +327,8 @@ def rows_of(files: list[Path], per: int, n: int) -> list[str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="small smoke run")
-    parser.add_argument("--rows", type=int, default=None, help="total rows (default 20M)")
+    parser.add_argument("--rows", type=int, default=None, help="total rows (default 10M)")
+    parser.add_argument("--pairs", type=int, default=3, help="Dask / in-memory A/B pairs")
     parser.add_argument("--case", help=argparse.SUPPRESS)
     parser.add_argument("--result", help=argparse.SUPPRESS)
     parser.add_argument("--files", help=argparse.SUPPRESS)
@@ -338,11 +346,11 @@ def main() -> None:
         return
 
     quick = args.quick
-    total = args.rows or (200_000 if quick else 20_000_000)
+    total = args.rows or (200_000 if quick else 10_000_000)
     n_months = 2 if quick else 12
     gi_cells = 20_000 if quick else 1_000_000
-    sizes = [50_000, 100_000] if quick else [1_000_000, 2_000_000, 5_000_000, 10_000_000]
-    sizes = [s for s in sizes if s < total] + [total]
+    sizes = [50_000, 100_000] if quick else [1_000_000, 2_000_000, 5_000_000]
+    sizes = [s for s in sizes if s < total]
     results: dict[str, Any] = {
         "machine": {
             "python": platform.python_version(),
@@ -373,55 +381,84 @@ def main() -> None:
             path.write_text(json.dumps(rows_of(files, per, n)))
             return str(path)
 
-        # Dask: the full folder, then the smallest size (fixed overhead) for comparison
         cells = tmp / "cells.parquet"
-        dask_full = run_child(
-            "dask", ["--files", file_list(total), "--out", str(cells)], timeout=3000
+        memory: list[dict[str, Any]] = []  # the in-memory path alone, at growing sizes
+
+        def memory_run(n: int, out: Path | None = None) -> dict[str, Any]:
+            extra = ["--files", file_list(n), "--cells", str(cells)]
+            res = run_child("memory", extra + (["--out", str(out)] if out else []), timeout=1800)
+            res["rows"] = len(rows_of(files, per, n)) * per
+            return res
+
+        def dask() -> dict[str, Any]:
+            # the first run also writes the cells that the in-memory runs count into
+            out = [] if cells.exists() else ["--out", str(cells)]
+            res = run_child("dask", ["--files", file_list(total), *out], timeout=3000)
+            if not memory and sizes:
+                # the in-memory path once at the smallest size, before it runs at full
+                # size: a size predicted to need more than MEMORY_LIMIT_MB is not tried
+                memory.append(memory_run(sizes[0]))
+                print("memory", memory[-1], flush=True)
+            return res
+
+        skipped: list[str] = []
+
+        def in_memory() -> dict[str, Any]:
+            probe = next((m for m in memory if m["status"] == "ok"), None)
+            if probe is not None:
+                predicted = probe["peak_mb"] * total / probe["rows"]
+                if predicted > MEMORY_LIMIT_MB:
+                    skipped.append(f"predicted {predicted:,.0f} MB in memory")
+                    return {"status": f"skipped: {skipped[-1]}", "seconds": float("nan")}
+            out = tmp / "memory.parquet"
+            return memory_run(total, None if out.exists() else out)
+
+        # Dask and the in-memory path in turn on every file (A B A B ...)
+        print(f"Dask / in memory, {per * len(files):,} rows, {args.pairs} pairs", flush=True)
+        dask_runs, memory_runs = alternate(args.pairs, dask, in_memory)
+        for run in dask_runs + memory_runs:
+            print(run, flush=True)
+        first = dask_runs[0]
+        pair = paired_case(
+            "national counts on Dask (one single-threaded worker per core)",
+            f"{first.get('rows_read', per * len(files)):,} rows, {first.get('cells', 0):,} cells",
+            "the same in memory: read_police_csv + count_points (pandas), same files and cells",
+            dask_runs,
+            memory_runs,
         )
+        if skipped:
+            pair["not_measured"] = f"in memory: {skipped[0]}"
+        results["paired"] = [pair]
         results["dask"] = {
-            **dask_full,
+            **first,
+            "runs": dask_runs,
             "target_peak_mb": DASK_TARGET_MB,
-            "pass": dask_full["status"] == "ok" and dask_full["peak_mb"] < DASK_TARGET_MB,
+            "pass": all(r["status"] == "ok" and r["peak_mb"] < DASK_TARGET_MB for r in dask_runs),
         }
-        print("dask", dask_full, flush=True)
+        results["memory_at_full_size"] = memory_runs
         band = run_child("band", ["--cells", str(cells)], timeout=600)
         results["gi_star_default_band_on_nonempty_cells"] = band
         print("default band", band, flush=True)
-        dask_small = run_child("dask", ["--files", file_list(sizes[0])], timeout=900)
-        results["dask_small"] = dask_small
-        print("dask small", dask_small, flush=True)
 
-        # the in-memory path at growing sizes
-        memory: list[dict[str, Any]] = []
-        for n in sizes:
-            if memory and memory[-1]["status"] != "ok":
+        # the rest of the in-memory path at growing sizes (where memory ends)
+        for n in sizes[len(memory) :]:
+            last = memory[-1] if memory else None
+            if last is not None and last["status"] != "ok":
                 break
-            if memory:
-                last = memory[-1]
+            if last is not None:
                 predicted = last["peak_mb"] * n / last["rows"]
                 if predicted > MEMORY_LIMIT_MB:
                     memory.append({"rows": n, "status": f"skipped: predicted {predicted:,.0f} MB"})
                     break
-            extra = ["--files", file_list(n), "--cells", str(cells)]
-            if n == total:
-                extra += ["--out", str(tmp / "memory.parquet")]
-            res = run_child("memory", extra, timeout=1800)
-            res["rows"] = len(rows_of(files, per, n)) * per
-            # Dask time at this size: linear between the two measured sizes
-            n0, t_0 = dask_small.get("rows_read", 0), dask_small.get("seconds", np.nan)
-            n1, t_1 = dask_full.get("rows_read", 0), dask_full.get("seconds", np.nan)
-            est = t_0 + (t_1 - t_0) * (res["rows"] - n0) / max(n1 - n0, 1)
-            res["dask_seconds_est"] = round(float(est), 1)
-            memory.append(res)
-            print("memory", res, flush=True)
+            memory.append(memory_run(n))
+            print("memory", memory[-1], flush=True)
         results["memory"] = memory
-        ok = [m for m in memory if m["status"] == "ok"]
-        slower = [m["rows"] for m in ok if m["seconds"] > m["dask_seconds_est"]]
-        failed = [m["rows"] for m in memory if m["status"] != "ok"]
+        series = memory + [dict(r, rows=per * len(files)) for r in memory_runs]
+        ok = [m["rows"] for m in series if m["status"] == "ok"]
+        failed = [m["rows"] for m in series if m["status"] != "ok"]
         results["memory_failure_point"] = {
-            "largest_ok_rows": max((m["rows"] for m in ok), default=0),
-            "first_failed_or_skipped_rows": failed[0] if failed else None,
-            "first_slower_than_dask_rows": slower[0] if slower else None,
+            "largest_ok_rows": max(ok, default=0),
+            "first_failed_or_skipped_rows": min(failed, default=None),
         }
         if (tmp / "memory.parquet").exists():
             a = pd.read_parquet(tmp / "memory.parquet")
@@ -447,20 +484,25 @@ def main() -> None:
     print()
     print(f"{'case':<34}{'rows/cells':>12}{'time s':>9}{'peak MB':>10}{'target MB':>11}  result")
     d = results["dask"]
+    p = results["paired"][0]
     print(
-        f"{'dask count_points_dask':<34}{results['data']['rows']:>12,}"
-        f"{d.get('seconds', float('nan')):>9.1f}{d['peak_mb']:>10,.0f}{DASK_TARGET_MB:>11,.0f}"
-        f"  {'pass' if d['pass'] else 'FAIL'} ({d['status']})"
+        f"{'Dask count_points_dask':<34}{results['data']['rows']:>12,}"
+        f"{p['ours_s'] or float('nan'):>9.1f}{p.get('ours_peak_mb', float('nan')):>10,.0f}"
+        f"{DASK_TARGET_MB:>11,.0f}  {'pass' if d['pass'] else 'FAIL'} ({d['status']})"
+    )
+    print(
+        f"{'in memory (peer)':<34}{results['data']['rows']:>12,}"
+        f"{p['peer_s'] or float('nan'):>9.1f}{p.get('peer_peak_mb', float('nan')):>10,.0f}"
+        f"{'':>11}  in memory / Dask: {p['ratio_peer_over_ours'] or float('nan'):.2f} "
+        f"(medians of {p['pairs']} pairs)"
     )
     for m in results["memory"]:
         if "peak_mb" not in m:
-            print(f"{'in-memory (peer)':<34}{m['rows']:>12,}  {m['status']}")
+            print(f"{'in memory, smaller':<34}{m['rows']:>12,}  {m['status']}")
             continue
-        ratio = m.get("seconds", np.nan) / max(m["dask_seconds_est"], 1e-9)
         print(
-            f"{'in-memory (peer)':<34}{m['rows']:>12,}{m.get('seconds', float('nan')):>9.1f}"
-            f"{m['peak_mb']:>10,.0f}{'':>11}  {m['status']}; vs Dask est. "
-            f"{m['dask_seconds_est']:.1f} s (x{ratio:.2f})"
+            f"{'in memory, smaller':<34}{m['rows']:>12,}{m.get('seconds', float('nan')):>9.1f}"
+            f"{m['peak_mb']:>10,.0f}{'':>11}  {m['status']}"
         )
     for how, g in results["gi_star"].items():
         print(

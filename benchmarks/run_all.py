@@ -1,11 +1,14 @@
 """Run every benchmark in this folder, one process each, and report how each went.
 
 Run: ``make bench`` or ``.venv/bin/python benchmarks/run_all.py [--quick] [name ...]``.
-Each ``bench_<name>.py`` prints its own table (ours beside the peer, same run) and writes
-``results/<name>.json``; this runner streams that output and ends with a one-line status
-per benchmark. Full sizes take tens of minutes on a 2-core machine; ``--quick`` about a
-minute. A quick run overwrites ``results/*.json`` too (each file says ``"quick": true``);
-the committed results are full-size runs.
+``make bench`` first installs the ``bench`` extra (numba, so that esda's Gi* is timed
+compiled as well as without numba) into ``.venv``; ``make test`` and CI do not.
+Each ``bench_<name>.py`` prints its own table (ours beside the peer, run in turn in the
+same run: A B A B ..., medians of the pairs) and writes ``results/<name>.json``; this
+runner streams that output and ends with a one-line status per benchmark. Full sizes take
+tens of minutes on a 2-core machine (the longest, ``national``, about seven minutes);
+``--quick`` a few minutes. A quick run overwrites ``results/*.json`` too (each file says
+``"quick": true``); the committed results are full-size runs.
 """
 
 from __future__ import annotations

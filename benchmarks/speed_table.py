@@ -11,6 +11,14 @@ ratios. Rows from older results that timed each side once are marked *single run
 paired*; a peer time that a benchmark extrapolated (ran on part of the input and scaled)
 is not shown as a time and gets no ratio; a row whose results are missing says so.
 
+Most benchmarks list their comparisons under ``"paired"`` in their JSON, each made by
+``_harness.paired_case``: ``job``, ``size``, ``peer`` (its exact configuration), ``pairs``,
+the medians ``ours_s`` and ``peer_s``, ``ratio_peer_over_ours`` (the median of the pair by
+pair ratios), optionally ``ours_peak_mb``/``peer_peak_mb`` and ``ours_note``/``peer_note``
+(shown after the times), or ``not_measured`` (why not: shown instead of a time).
+:func:`_paired_rows` reads those; the reader of each benchmark below reads the results
+files written before the benchmark was paired.
+
 A benchmark can also write its rows directly, as ``"speed_rows"`` in its JSON: a list of
 objects with ``job``, ``size``, ``ours`` and ``peer`` (text as shown), ``ratio`` (peer time
 over ours, a number, or null) and ``measured`` (how: e.g. ``"median of 3 pairs"``). Such
@@ -67,7 +75,40 @@ def _missing(job: str, topic: str, what: str) -> Row:
     return _row(job, "-", "-", what, None, f"missing: no figure in results/{topic}.json")
 
 
-# ----------------------------------------------------------------- one reader per benchmark
+def _paired_text(case: dict[str, Any]) -> str:
+    pairs = case.get("pairs")
+    if not pairs:
+        return SINGLE
+    return f"median of {pairs} paired run{'s' if pairs > 1 else ''} (A B A B)"
+
+
+def _paired_rows(cases: list[dict[str, Any]]) -> list[Row]:
+    """Rows of a benchmark's ``"paired"`` list (see the module docstring)."""
+    rows = []
+    for c in cases:
+        job, size, peer = c["job"], c["size"], c["peer"]
+        if c.get("not_measured"):
+            rows.append(_row(job, size, "-", peer, None, f"not measured: {c['not_measured']}"))
+            continue
+        if not c.get("pairs"):
+            why = "; ".join(c.get("ours_errors", []) + c.get("peer_errors", []))[-120:]
+            rows.append(_row(job, size, "-", peer, None, f"not measured: every pair failed {why}"))
+            continue
+        ours = _s(c["ours_s"], c.get("ours_peak_mb"))
+        if c.get("ours_note"):
+            ours += f" ({c['ours_note']})"
+        peer_time = _s(c["peer_s"], c.get("peer_peak_mb"))
+        if c.get("peer_note"):
+            peer_time += f" ({c['peer_note']})"
+        rows.append(
+            _row(
+                job, size, ours, f"{peer}: {peer_time}", c["ratio_peer_over_ours"], _paired_text(c)
+            )
+        )
+    return rows
+
+
+# ------------------------------------ one reader per benchmark, for results written before pairing
 def _read_police_csv(d: dict[str, Any]) -> list[Row]:
     m = d.get("million")
     if not m:
@@ -151,13 +192,6 @@ def _grid(d: dict[str, Any]) -> list[Row]:
     ]
 
 
-def _paired_text(case: dict[str, Any]) -> str:
-    pairs = case.get("pairs")
-    if not pairs:
-        return SINGLE
-    return f"median of {pairs} paired run{'s' if pairs > 1 else ''} (A B A B)"
-
-
 def _cluster(d: dict[str, Any]) -> list[Row]:
     rows = []
     for case in d.get("cases", []):
@@ -182,6 +216,8 @@ def _cluster(d: dict[str, Any]) -> list[Row]:
         rows.append(
             _missing("DBSCAN, distinct points", "cluster", "scikit-learn DBSCAN (not yet run)")
         )
+    if not any(c["case"].startswith("hdbscan") for c in d.get("cases", [])):
+        rows.append(_missing("HDBSCAN", "cluster", "scikit-learn HDBSCAN (not yet run)"))
     return rows
 
 
@@ -333,7 +369,9 @@ def rows(results: Path = RESULTS) -> list[Row]:
             continue
         data = json.loads(path.read_text())
         quick = " (quick sizes)" if data.get("quick") else ""
-        got = data.get("speed_rows") or reader(data)
+        got = data.get("speed_rows") or (
+            _paired_rows(data["paired"]) if "paired" in data else reader(data)
+        )
         for row in got:
             out.append({**row, "measured": row["measured"] + quick})
     return out

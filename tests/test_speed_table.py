@@ -12,10 +12,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _script() -> ModuleType:
-    spec = importlib.util.spec_from_file_location(
-        "speed_table", ROOT / "benchmarks" / "speed_table.py"
-    )
+def _script(name: str = "speed_table") -> ModuleType:
+    spec = importlib.util.spec_from_file_location(name, ROOT / "benchmarks" / f"{name}.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -82,3 +80,42 @@ def test_rows_say_how_they_were_measured(tmp_path: Path) -> None:
     assert rows[("gi_star", "-")]["measured"].startswith("missing")
     dbscan = [r for r in st.rows(tmp_path) if r["job"].startswith("cluster")]
     assert dbscan and dbscan[0]["ratio"] is None
+
+
+def test_paired_cases_make_paired_rows(tmp_path: Path) -> None:
+    st, harness = _script(), _script("_harness")
+    runs = [{"seconds": s, "peak_mb": mb} for s, mb in ((1.0, 100.0), (2.0, 300.0), (4.0, 200.0))]
+    peer = [{"seconds": s} for s in (3.0, 2.0, 20.0)]
+    case = harness.paired_case("count", "7 points", "sjoin", runs, peer, peer_note="warm")
+    # a grid result in the paired form, its old single-run keys still beside it
+    (tmp_path / "grid.json").write_text(
+        json.dumps({"quick": True, "ours_s": 1.0, "peer_s": 9.0, "paired": [case]})
+    )
+    first_failed = harness.paired_case(
+        "gaps", "3 cells", "nx", [{"seconds": float("nan"), "error": "boom"}, {"seconds": 2.0}],
+        [{"seconds": 1.0}, {"seconds": 5.0}],
+    )  # fmt: skip
+    all_failed = harness.paired_case(
+        "gaps, warm", "3 cells", "nx", [{"seconds": 1.0}], [{"seconds": float("nan")}]
+    )
+    (tmp_path / "gaps.json").write_text(json.dumps({"paired": [first_failed, all_failed]}))
+    no_numba = {"job": "gi", "size": "5 cells", "peer": "esda with numba"}
+    (tmp_path / "gi_star.json").write_text(
+        json.dumps({"paired": [{**no_numba, "not_measured": "numba not installed"}]})
+    )
+    rows = {(r["job"], r["size"]): r for r in st.rows(tmp_path)}
+    grid = rows[("count", "7 points")]
+    # the median of the pair-by-pair ratios (3, 1, 5), not the ratio of the medians (3 / 2)
+    assert grid["ratio"] == 3.0
+    assert grid["measured"] == "median of 3 paired runs (A B A B) (quick sizes)"
+    assert grid["ours"] == "2.00 s, 300 MB" and grid["peer"] == "sjoin: 3.00 s (warm)"
+    gaps = rows[("gaps", "3 cells")]
+    assert gaps["ratio"] == 2.5 and gaps["measured"] == "median of 1 paired run (A B A B)"
+    assert first_failed["ours_errors"] == ["boom"]
+    failed = rows[("gaps, warm", "3 cells")]
+    assert failed["ratio"] is None and failed["measured"].startswith("not measured")
+    gi = rows[("gi", "5 cells")]
+    assert gi["ratio"] is None and gi["ours"] == "-"
+    assert gi["measured"] == "not measured: numba not installed"
+    with pytest.raises(ValueError, match="2 runs of ours against 1"):
+        harness.paired([1.0, 2.0], [1.0])
