@@ -79,7 +79,19 @@ def _paired_text(case: dict[str, Any]) -> str:
     pairs = case.get("pairs")
     if not pairs:
         return SINGLE
-    return f"median of {pairs} paired run{'s' if pairs > 1 else ''} (A B A B)"
+    text = f"median of {pairs} paired run{'s' if pairs > 1 else ''} (A B A B)"
+    ours, peer = case.get("ours_runs_s"), case.get("peer_runs_s")
+    if ours is None and isinstance(case.get("ours_s"), list):  # older paired results
+        ours, peer = case.get("ours_s"), case.get("peer_s")
+    ours, peer = ours or [], peer or []
+    ratios = [
+        p / o
+        for o, p in zip(ours, peer, strict=False)
+        if math.isfinite(o) and math.isfinite(p) and o > 0
+    ]
+    if len(ratios) > 1:  # the noise: how far the pairs' own ratios spread
+        text += f"; pairs {min(ratios):.1f}x to {max(ratios):.1f}x"
+    return text
 
 
 def _paired_rows(cases: list[dict[str, Any]]) -> list[Row]:

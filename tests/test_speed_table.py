@@ -107,7 +107,8 @@ def test_paired_cases_make_paired_rows(tmp_path: Path) -> None:
     grid = rows[("count", "7 points")]
     # the median of the pair-by-pair ratios (3, 1, 5), not the ratio of the medians (3 / 2)
     assert grid["ratio"] == 3.0
-    assert grid["measured"] == "median of 3 paired runs (A B A B) (quick sizes)"
+    # with the spread of the pairs' own ratios: the noise a rerun should fall within
+    assert grid["measured"] == "median of 3 paired runs (A B A B); pairs 1.0x to 5.0x (quick sizes)"
     assert grid["ours"] == "2.00 s, 300 MB" and grid["peer"] == "sjoin: 3.00 s (warm)"
     gaps = rows[("gaps", "3 cells")]
     assert gaps["ratio"] == 2.5 and gaps["measured"] == "median of 1 paired run (A B A B)"

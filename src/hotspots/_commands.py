@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from ._errors import DataError, HotspotsWarning
+from ._mapstyle import rows as _rows
 
 __all__ = ["run_demo", "run_hotspots", "run_provision", "run_reach"]
 
@@ -433,7 +434,7 @@ def run_hotspots(args: Any, steps_cls: Any) -> None:
     )
     if len(places):
         print(f"top {len(places)} places for tasking (incidents; kind):")
-        for _, row in places.iterrows():
+        for _, row in _rows(places):
             print(f"  {row['number']:>2}. {row['place']}  ({row['incidents']}; {row['kind']})")
     else:
         print("no places for tasking: no significant hot spot and no busy cell")

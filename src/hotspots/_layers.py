@@ -24,6 +24,7 @@ from ._mapstyle import (
     ramp_legend_html,
     tip_html,
 )
+from ._mapstyle import rows as _rows
 from ._validate import require_columns, require_geodataframe
 
 __all__ = [
@@ -73,7 +74,7 @@ def _number(value: Any, fmt: str) -> str:
 def gi_tips(cells: Any, bins: np.ndarray, suppress_below: int) -> list[str]:
     tips = []
     has = set(cells.columns)
-    for i, (_, row) in enumerate(cells.iterrows()):
+    for i, (_, row) in enumerate(_rows(cells)):
         label = row["gi_label"] if "gi_label" in has else GI_LABELS[int(bins[i])]
         rows: list[tuple[str, str]] = []
         if "place" in has and not is_missing(row["place"]):
@@ -180,7 +181,7 @@ def build_cluster_layer(clusters: Any, suppress_below: int) -> tuple[Any, Any]:
     frame = display_frame(clusters, "clusters")
     require_columns(frame, ["cluster"], "clusters")
     tips = []
-    for _, row in frame.iterrows():
+    for _, row in _rows(frame):
         rows = []
         small = True
         if "count" in frame.columns:
@@ -209,7 +210,7 @@ def build_cluster_layer(clusters: Any, suppress_below: int) -> tuple[Any, Any]:
 def build_incident_layer(incidents: Any) -> tuple[Any, Any]:
     frame = display_frame(incidents, "incidents")
     tips = []
-    for _, row in frame.iterrows():
+    for _, row in _rows(frame):
         rows = [
             (label, str(row[col]))
             for label, col in (("Month", "month"), ("Location", "location"))
@@ -408,7 +409,7 @@ def tasking_places(
         "tasking list",
     )
     rows = []
-    for _, row in listing.iterrows():
+    for _, row in _rows(listing):
         counts = {f"count_{k}": float(v) for k, v in row["crime_mix"].items()}
         count = count_text(row["incidents"], suppress_below)
         mix = crime_mix(pd.Series(counts), sorted(counts), suppress_below)

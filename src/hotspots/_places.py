@@ -12,7 +12,7 @@ from ._errors import DataError
 from ._mapstyle import grid_reference, is_missing
 from ._validate import require_geodataframe
 
-__all__ = ["incidents_by_cell", "place_text"]
+__all__ = ["incidents_by_cell", "place_text", "place_texts"]
 
 
 def incidents_by_cell(
@@ -60,11 +60,40 @@ def incidents_by_cell(
 def place_text(
     row: Any, columns: set[str], centre: Any, projected: bool, located: str | None = None
 ) -> str:
-    if "place" in columns and not is_missing(row["place"]):
-        return str(row["place"])
+    """The name of one cell on the map (see :func:`place_texts`)."""
+    return _text(
+        row["place"] if "place" in columns else None,
+        row["cell_id"] if "cell_id" in columns else None,
+        centre.x,
+        centre.y,
+        projected,
+        located,
+        row.name,
+    )
+
+
+def place_texts(cells: Any, located: dict[Any, str], projected: bool) -> list[str]:
+    """The name of every cell: its ``place`` if given, else its commonest police.uk
+    location (``located``), OS grid reference and cell id."""
+    centres = cells.geometry.representative_point()
+    xs, ys = centres.x.to_numpy(), centres.y.to_numpy()
+    n = len(cells)
+    place = cells["place"].to_numpy() if "place" in cells.columns else [None] * n
+    ids = cells["cell_id"].to_numpy() if "cell_id" in cells.columns else [None] * n
+    return [
+        _text(place[k], ids[k], xs[k], ys[k], projected, located.get(label), label)
+        for k, label in enumerate(cells.index)
+    ]
+
+
+def _text(
+    place: Any, cell_id: Any, x: float, y: float, projected: bool, located: str | None, label: Any
+) -> str:
+    if place is not None and not is_missing(place):
+        return str(place)
     parts = [located] if located else []
     if projected:
-        parts.append(grid_reference(centre.x, centre.y))
-    if "cell_id" in columns:
-        parts.append(f"cell {row['cell_id']}")
-    return ", ".join(parts) or str(row.name)
+        parts.append(grid_reference(x, y))
+    if cell_id is not None:
+        parts.append(f"cell {cell_id}")
+    return ", ".join(parts) or str(label)

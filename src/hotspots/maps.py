@@ -75,6 +75,7 @@ from ._mapstyle import (
     service_colour,
     tip_html,
 )
+from ._mapstyle import rows as _rows
 from ._validate import require_columns, require_geodataframe
 
 if TYPE_CHECKING:
@@ -286,7 +287,7 @@ def tasking_map(
             gi_layer(hot, suppress_below, "Significant hot and cold spots").add_to(m)
     numbers = folium.FeatureGroup(name=f"Top {len(top)} places (numbered)")
     rows_html = []
-    for (_, row), entry in zip(top.iterrows(), table.itertuples(), strict=True):
+    for (_, row), entry in zip(_rows(top), table.itertuples(), strict=True):
         rank, place = entry.rank, entry.place
         rows_html.append(
             f"<tr><td>{rank}</td><td>{esc(place)}</td><td>{esc(entry.incidents)}</td>"
@@ -400,7 +401,7 @@ def reach_map(
                 [("Within", f"{float(r['minutes']):g} minutes")]
                 + ([("Type", humanise(str(r["service_type"])))] if "service_type" in cols else []),
             )
-            for _, r in iso.iterrows()
+            for _, r in _rows(iso)
         ]
         layers.append(
             geojson_layer(
@@ -428,7 +429,7 @@ def reach_map(
         cols = set(tgt.columns)
         names = service_names(tgt, services)
         tips = []
-        for (_, r), v in zip(tgt.iterrows(), mins, strict=True):
+        for (_, r), v in zip(_rows(tgt), mins, strict=True):
             rows = [("Travel time", f"{v:.1f} minutes" if np.isfinite(v) else "not reachable")]
             if "nearest_service" in cols and not is_missing(r["nearest_service"]):
                 rows.append(("Nearest service", names.get(r["nearest_service"], "not named")))
@@ -490,7 +491,7 @@ def reach_map(
         layers.append(
             geojson_layer(
                 svc,
-                [service_tip(r, cols) for _, r in svc.iterrows()],
+                [service_tip(r, cols) for _, r in _rows(svc)],
                 colours,
                 name="Services",
                 point_radius=7,
@@ -606,7 +607,7 @@ def provision_map(
         group = folium.FeatureGroup(name=esc(f"{humanise(stype)} ({len(part)})"))
         geojson_layer(
             part,
-            [service_tip(r, cols) for _, r in part.iterrows()],
+            [service_tip(r, cols) for _, r in _rows(part)],
             [colour] * len(part),
             name=esc(humanise(stype)),
             point_radius=7,
@@ -638,7 +639,7 @@ def _provision_gap_layer(gaps: Any) -> Any:
     """Outlined gap cells; the tooltip names the place and the minutes to a service."""
     gap = display_frame(gaps, "gaps")
     rows = []
-    for _, r in gap.iterrows():
+    for _, r in _rows(gap):
         minutes = r.get("minutes_to_service")
         reach = (
             "none suitable"
@@ -659,7 +660,7 @@ def _provision_gap_layer(gaps: Any) -> Any:
 def _provision_test_legend(summary: Any) -> str:
     """One line per service type: share in hot spots, hot share and p-value."""
     lines = []
-    for _, r in summary.iterrows():
+    for _, r in _rows(summary):
         lines.append(
             f"{humanise(str(r['service_type']))}: {int(r['n_in_hotspots'])} of "
             f"{int(r['n_services'])} in hot spots ({r['share_in_hotspots']:.0%}; "

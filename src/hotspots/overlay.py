@@ -391,14 +391,9 @@ def hotspot_gaps(
 def _places(cells: Any, incidents: Any) -> list[str]:
     """Street (commonest police.uk location) and grid reference of each cell, as the
     tasking map names its cells."""
-    from ._places import incidents_by_cell, place_text
+    from ._places import incidents_by_cell, place_texts
 
     if len(cells) == 0:
         return []
     located = incidents_by_cell(cells, incidents)[1] if incidents is not None else {}
-    centres = cells.geometry.representative_point()
-    columns = set(cells.columns)
-    return [
-        place_text(row, columns, centres.loc[idx], True, located.get(idx))
-        for idx, row in cells.iterrows()
-    ]
+    return place_texts(cells, located, True)

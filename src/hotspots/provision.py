@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from ._errors import DataError, HotspotsWarning
+from ._mapstyle import rows as _rows
 from ._provenance import record
 from ._report import LoadReport
 from ._validate import (
@@ -415,7 +416,7 @@ def example_provision(area: str = "Medway", *, seed: int = 0) -> gpd.GeoDataFram
         ("community_sport", "Street basketball session", 13, 24),
     ]
     rows = []
-    for _, ward in wards.iterrows():
+    for _, ward in _rows(wards):
         for k in rng.choice(len(kinds), size=int(rng.integers(1, 3)), replace=False):
             stype, label, lo, hi = kinds[int(k)]
             point = ward.geometry.representative_point()

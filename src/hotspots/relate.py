@@ -24,6 +24,7 @@ from . import _provenance
 from ._errors import DataError, HotspotsWarning
 from ._fdr import false_discovery_rate
 from ._gistar import _rng, _tail_counts
+from ._mapstyle import rows as _rows
 from ._validate import (
     require_columns,
     require_geodataframe,
@@ -602,7 +603,7 @@ def relation_map(
         heading = "Co-location (local CLQ)"
     name_col = next((c for c in ("name", "code", "cell_id") if c in frame.columns), None)
     tips = []
-    for _, row in frame.iterrows():
+    for _, row in _rows(frame):
         lab = str(row[column])
         rows = [("Class", meaning.get(lab, lab))]
         for col, text in (("bv_i", "Local I"), ("bv_p_sim", "p"), ("clq_mean", "Mean local CLQ")):
