@@ -112,14 +112,29 @@ def _mix(types: pd.Series) -> str:
     return ", ".join(f"{k} {v:.0%}" for k, v in shares.items())
 
 
-def _outline(xy: np.ndarray, offset: float, size: float = OUTLINE_CELL_M) -> Any:
-    """Union of the ``size`` grid squares (corners at ``offset`` + multiples of ``size``)
-    holding at least one of the points ``xy``."""
+def _outline_cells(
+    xy: np.ndarray, lab: np.ndarray, k: int, offset: float, size: float = OUTLINE_CELL_M
+) -> np.ndarray:
+    """For each cluster ``0..k-1``: the union of the ``size`` grid squares (corners at
+    ``offset`` + multiples of ``size``) holding at least one of its points ``xy``."""
     import shapely
 
-    cells = np.unique(np.floor((xy - offset) / size).astype(np.int64), axis=0)
-    x0, y0 = cells[:, 0] * size + offset, cells[:, 1] * size + offset
-    return shapely.coverage_union_all(shapely.box(x0, y0, x0 + size, y0 + size))
+    if k == 0:
+        return np.empty(0, dtype=object)
+    cells = np.floor((xy - offset) / size).astype(np.int64)
+    low = cells.min(axis=0)
+    cx, cy = cells[:, 0] - low[0], cells[:, 1] - low[1]
+    nx, ny = int(cx.max()) + 1, int(cy.max()) + 1
+    key = np.unique((lab.astype(np.int64) * nx + cx) * ny + cy)  # one sort for all
+    which, rest = np.divmod(key, nx * ny)
+    x0 = (rest // ny + low[0]) * size + offset
+    y0 = (rest % ny + low[1]) * size + offset
+    boxes = shapely.box(x0, y0, x0 + size, y0 + size)
+    bounds = np.searchsorted(which, np.arange(k + 1))
+    return np.asarray(
+        [shapely.coverage_union_all(boxes[bounds[c] : bounds[c + 1]]) for c in range(k)],
+        dtype=object,
+    )
 
 
 def _outlines(xy: np.ndarray, lab: np.ndarray, k: int, everyone: np.ndarray) -> np.ndarray:
@@ -133,7 +148,7 @@ def _outlines(xy: np.ndarray, lab: np.ndarray, k: int, everyone: np.ndarray) -> 
     for step in range(8):
         # never on round coordinates: some published map points sit on them
         offset = OUTLINE_CELL_M * (step + 0.5) / 8
-        outlines = np.asarray([_outline(xy[lab == c], offset) for c in range(k)], dtype=object)
+        outlines = _outline_cells(xy, lab, k, offset)
         corners = shapely.get_coordinates(outlines)
         if not len(corners) or tree.query(corners)[0].min() > OUTLINE_CLEARANCE_M:
             break
@@ -312,7 +327,9 @@ def dbscan_clusters(
             from sklearn.cluster import DBSCAN
 
             model = DBSCAN(eps=eps_m, min_samples=ms, algorithm="kd_tree")
-            ulab = model.fit(uniq, sample_weight=weights).labels_
+            # every location once: no weights (scikit-learn sums weights point by point)
+            shared = weights if len(uniq) < len(idx) else None
+            ulab = model.fit(uniq, sample_weight=shared).labels_
         lab = ulab[inverse.ravel()]
         raw[idx] = np.where(lab >= 0, lab + offset, -1)
         offset += int(ulab.max()) + 1 if (ulab >= 0).any() else 0
