@@ -175,3 +175,22 @@ def test_bad_weights_are_named(edit, message):
 def test_a_graph_without_edges_is_refused():
     with pytest.raises(NetworkError, match="no edges"):
         _streetgraph.graph_arrays(_graph({0: (0.0, 0.0)}))
+
+
+def test_reading_a_graph_leaves_it_free_to_go():
+    # networkx caches G.nodes / G.edges views in the graph on first use, tying the graph
+    # to itself; reach must not do that, or a dropped graph waits for the cyclic garbage
+    # collector (over a second for a 100k-node graph, often at exit)
+    import gc
+    import weakref
+
+    G = _square()
+    pts = gpd.GeoDataFrame(geometry=shapely.points([(50.0, 5.0), (90.0, 95.0)]), crs=27700)
+    gc.disable()
+    try:
+        travel_times(G, pts.iloc[:1], pts)
+        alive = weakref.ref(G)
+        del G
+        assert alive() is None
+    finally:
+        gc.enable()

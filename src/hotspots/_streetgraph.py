@@ -128,7 +128,10 @@ def graph_crs(G: Any) -> Any:
     from pyproj import CRS
     from pyproj.exceptions import CRSError as ProjCRSError
 
-    if not (hasattr(G, "graph") and hasattr(G, "edges") and hasattr(G, "nodes")):
+    # (asked of the class: networkx caches its views in the graph on first use, which
+    # ties the graph to itself so that only the cyclic garbage collector can free it)
+    kind = type(G)
+    if not (hasattr(G, "graph") and hasattr(kind, "edges") and hasattr(kind, "nodes")):
         raise DataError(
             f"G must be a street graph (networkx.MultiDiGraph, e.g. from "
             f"hotspots.network.load_network), got {type(G).__name__}."
@@ -199,7 +202,8 @@ def _edge_table(G: Any) -> tuple[list[Any], np.ndarray, np.ndarray, list[Any]]:
     Read from the adjacency dicts in bulk (``map`` over the dicts, no Python loop per
     edge) where the graph is a networkx multigraph; through ``G.edges`` otherwise.
     """
-    nodes = list(G.nodes)
+    store = getattr(G, "_node", None)
+    nodes = list(store) if isinstance(store, dict) else list(G.nodes)
     n = len(nodes)
     index = dict(zip(nodes, range(n), strict=True))
     adj = getattr(G, "_adj", None)
