@@ -30,6 +30,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import re
 import statistics
 from collections.abc import Callable
 from pathlib import Path
@@ -415,10 +416,68 @@ def rewrite(readme_text: str, new_table: str) -> str:
     return f"{head}{START}\n{new_table}{END}{tail}"
 
 
+def readme_rows(readme_text: str) -> dict[tuple[str, str], tuple[float, float, float]]:
+    """The README table's ratio and pair spread per (job, size): ``(ratio, low, high)``.
+
+    Rows without a ratio are left out; a row without a spread has ``low = high = ratio``.
+    """
+    if START not in readme_text or END not in readme_text:
+        raise SystemExit(f"README.md lacks the markers {START} ... {END}")
+    body = readme_text.split(START, 1)[1].split(END, 1)[0]
+    out: dict[tuple[str, str], tuple[float, float, float]] = {}
+    for line in body.strip().splitlines()[2:]:
+        cells = [c.strip() for c in line.strip().strip("|").split(" | ")]
+        if len(cells) != 6 or not cells[4].endswith("x"):
+            continue
+        ratio = float(cells[4][:-1])
+        found = re.search(r"pairs ([\d.]+)x to ([\d.]+)x", cells[5])
+        low, high = (float(found[1]), float(found[2])) if found else (ratio, ratio)
+        out[(cells[0], cells[1])] = (ratio, low, high)
+    return out
+
+
+def check(readme_text: str, results: Path = RESULTS, slack: float = 0.1) -> list[str]:
+    """Rows of fresh ``results`` whose ratio falls outside the README's pair spread.
+
+    ``slack`` widens each spread by that share on both sides (a 3-pair spread is a small
+    sample of the noise). Returns one line per row that does not reproduce (or has gone).
+    """
+    stated = readme_rows(readme_text)
+    fresh = {(r["job"], r["size"]): r for r in rows(results)}
+    problems = []
+    for key, (ratio, low, high) in stated.items():
+        row = fresh.get(key)
+        if row is None or row["ratio"] is None:
+            problems.append(f"{key[0]} ({key[1]}): no fresh ratio")
+            continue
+        new = round(row["ratio"], 1)
+        if not low * (1 - slack) <= new <= high * (1 + slack):
+            problems.append(
+                f"{key[0]} ({key[1]}): {new:.1f}x now, README {ratio:.1f}x "
+                f"(pairs {low:.1f}x to {high:.1f}x)"
+            )
+    return problems
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--write", action="store_true", help="rewrite the table in README.md")
+    ap.add_argument(
+        "--check",
+        action="store_true",
+        help="compare fresh results with the README's table: exit 1 if a ratio falls "
+        "outside its stated pair spread (widened by 10 %%)",
+    )
     args = ap.parse_args(argv)
+    if args.check:
+        problems = check(README.read_text())
+        for line in problems:
+            print("outside the stated spread:", line)
+        print(
+            f"{len(readme_rows(README.read_text())) - len(problems)} rows reproduce, "
+            f"{len(problems)} do not"
+        )
+        return 1 if problems else 0
     text = table()
     if args.write:
         README.write_text(rewrite(README.read_text(), text))

@@ -120,3 +120,35 @@ def test_paired_cases_make_paired_rows(tmp_path: Path) -> None:
     assert gi["measured"] == "not measured: numba not installed"
     with pytest.raises(ValueError, match="2 runs of ours against 1"):
         harness.paired([1.0, 2.0], [1.0])
+
+
+def test_check_finds_rows_outside_their_stated_spread(tmp_path: Path) -> None:
+    st, harness = _script(), _script("_harness")
+    fresh = [
+        harness.paired_case("count", "7 points", "sjoin", [{"seconds": 1.0}], [{"seconds": 3.1}]),
+        harness.paired_case("read", "2 files", "pandas", [{"seconds": 1.0}], [{"seconds": 0.5}]),
+    ]
+    (tmp_path / "grid.json").write_text(json.dumps({"paired": fresh}))
+    readme = "\n".join(
+        [
+            "intro",
+            st.START,
+            "| job | size | hotspots | peer | peer / hotspots | how measured |",
+            "|---|---|---|---|---|---|",
+            "| count | 7 points | 1 s | sjoin: 3 s | 3.0x | median of 3 paired runs; pairs 2.8x to 3.3x |",
+            "| read | 2 files | 1 s | pandas: 1 s | 1.0x | median of 3 paired runs; pairs 0.9x to 1.1x |",
+            "| gone | 1 row | 1 s | x: 1 s | 2.0x | median of 1 paired run (A B A B) |",
+            "| none | 1 row | - | not measured | - | not measured: numba not installed |",
+            st.END,
+        ]
+    )
+    assert st.readme_rows(readme) == {
+        ("count", "7 points"): (3.0, 2.8, 3.3),
+        ("read", "2 files"): (1.0, 0.9, 1.1),
+        ("gone", "1 row"): (2.0, 2.0, 2.0),
+    }
+    problems = st.check(readme, tmp_path)
+    # 3.1x is inside 2.8x..3.3x; 0.5x is far below 0.9x; the third row has no fresh figure
+    assert len(problems) == 2
+    assert problems[0].startswith("read (2 files): 0.5x now, README 1.0x (pairs 0.9x to 1.1x)")
+    assert problems[1] == "gone (1 row): no fresh ratio"
