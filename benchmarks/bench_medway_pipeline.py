@@ -112,6 +112,9 @@ def main() -> None:
         },
         "peer_read": {k: median("peer", k) for k in ("read_s", "rows", "peak_mb")},
         "read_ratio_paired_median": round(statistics.median(ratios), 2),
+        "ours_read_runs_s": [r["read_s"] for r in runs["ours"]],
+        "peer_read_runs_s": [r["read_s"] for r in runs["peer"]],
+        "ours_total_runs_s": [r["total_s"] for r in runs["ours"]],
         "notes": (
             "Each case in a fresh process, imports included in read_s; ours and the peer "
             "alternate. The peer reads only (no checks, no report); every later stage has "

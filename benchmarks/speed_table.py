@@ -331,6 +331,13 @@ def _density(d: dict[str, Any]) -> list[Row]:
 def _medway_pipeline(d: dict[str, Any]) -> list[Row]:
     o, p, n = d["ours"], d["peer_read"], d["ours_counts"]
     pairs = f"median of {d['repeats']} paired runs (A B A B)"
+    read_pairs = _paired_text(
+        {
+            "pairs": d["repeats"],
+            "ours_runs_s": d.get("ours_read_runs_s"),
+            "peer_runs_s": d.get("peer_read_runs_s"),
+        }
+    )
     size = f"30 real Medway months, {int(n['rows']):,} violence rows"
     return [
         _row(
@@ -340,7 +347,7 @@ def _medway_pipeline(d: dict[str, Any]) -> list[Row]:
             "pandas read_csv per file + points_from_xy + to_crs (no checks, no report): "
             + _s(p["read_s"]),
             1.0 / d["read_ratio_paired_median"],
-            pairs,
+            read_pairs,
         ),
         _row(
             "the monthly job: read, 250 m hexagons, Gi*, tasking list, two maps",
