@@ -17,8 +17,8 @@ Usage::
     python benchmarks/mutation_check.py --only pei_rank_by_count --only iso_dates_dayfirst
     python benchmarks/mutation_check.py --list
 
-Results go to ``benchmarks/results/mutation_check.json``; the exit status is 1 when any
-mutant survived.
+Results go to ``benchmarks/results/mutation_check.json`` (with ``--only``, the mutants run
+replace their earlier results there); the exit status is 1 when any mutant survived.
 """
 
 from __future__ import annotations
@@ -146,6 +146,39 @@ MUTANTS: tuple[Mutant, ...] = (
         ),
         ("tests/test_reach.py",),
         "isochrone pieces of a street measured in the wrong travel direction",
+    ),
+    M(
+        "street_vertices_not_turned_round",
+        "src/hotspots/_streetgraph.py",
+        (("        flip ^= back", "        flip |= back"),),
+        ("tests/test_streetgraph.py", "tests/test_reach.py"),
+        "a street whose edge geometry is drawn from v to u is read backwards",
+    ),
+    M(
+        "parallel_edges_first_not_cheapest",
+        "src/hotspots/_streetgraph.py",
+        (
+            (
+                "return pu[starts], pv[starts], np.minimum.reduceat(pt, starts)",
+                "return pu[starts], pv[starts], pt[starts]",
+            ),
+        ),
+        ("tests/test_streetgraph.py", "tests/test_reach.py"),
+        "between two junctions joined by parallel streets the first, not the quickest, is used",
+    ),
+    M(
+        "snapping_doubt_left_unresolved",
+        "src/hotspots/_snapping.py",
+        (("        unsure = unsure[unsure2]", "        unsure = unsure[:0]"),),
+        ("tests/test_reach.py", "tests/test_streetgraph.py"),
+        "points where a nearer street piece may exist are not looked at again",
+    ),
+    M(
+        "grid_tiles_without_margin",
+        "src/hotspots/grid.py",
+        (("tile=max(40.0 * size, 500.0), pad=size)", "tile=max(40.0 * size, 500.0), pad=0.0)"),),
+        ("tests/test_grid.py",),
+        "cells on a tile's edge are compared with the wrong part of the area",
     ),
     # ---- loaders, validation, outputs, cache ------------------------------------------
     M(
@@ -471,6 +504,14 @@ def main(argv: list[str] | None = None) -> int:
     survived = [r["mutant"] for r in results if r["status"] == "survived"]
     print(f"\n{killed} of {len(results)} mutants killed; survived: {survived or 'none'}")
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    if args.only and RESULTS.exists():  # rerun mutants replace their earlier results
+        fresh = {r["mutant"] for r in results}
+        earlier = json.loads(RESULTS.read_text("utf-8")).get("results", [])
+        order = [m.name for m in MUTANTS]
+        results = sorted(
+            [r for r in earlier if r["mutant"] not in fresh and r["mutant"] in order] + results,
+            key=lambda r: order.index(r["mutant"]),
+        )
     RESULTS.write_text(json.dumps({"results": results}, indent=1) + "\n", "utf-8")
     return 1 if survived else 0
 

@@ -30,9 +30,12 @@ def _square() -> nx.MultiDiGraph:
 
     0-1 two-way, no geometry; 1-2 two-way, curved, one direction's geometry drawn from
     its v to its u; 2-3 one-way with geometry; 3-0 two parallel streets of different
-    shape (the curved one quicker); a self-loop at 0.
+    shape (the curved one quicker); a self-loop at 0; 4-1 one-way from the higher node,
+    its geometry drawn from 1 to 4.
     """
-    G = _graph({0: (0.0, 0.0), 1: (100.0, 0.0), 2: (100.0, 100.0), 3: (0.0, 100.0)})
+    G = _graph(
+        {0: (0.0, 0.0), 1: (100.0, 0.0), 2: (100.0, 100.0), 3: (0.0, 100.0), 4: (200.0, 0.0)}
+    )
     _street(G, 0, 1, 100.0)
     _street(G, 1, 0, 100.0)
     curve = LineString([(100, 0), (150, 50), (100, 100)])
@@ -42,6 +45,7 @@ def _square() -> nx.MultiDiGraph:
     _street(G, 3, 0, 80.0)
     _street(G, 3, 0, 50.0, geometry=LineString([(0, 100), (-60, 50), (0, 0)]))
     _street(G, 0, 0, 30.0, geometry=LineString([(0, 0), (-10, -10), (10, -10), (0, 0)]))
+    _street(G, 4, 1, 90.0, geometry=LineString([(100, 0), (150, -30), (200, 0)]))
     return G
 
 
@@ -63,11 +67,14 @@ def test_every_street_is_read_from_its_u_to_its_v():
         ((0, 1), 1),
         ((0, 3), 2),
         ((1, 2), 1),
+        ((1, 4), 1),
         ((2, 3), 1),
     ]
     np.testing.assert_array_equal(rows[(0, 1)][0], [[0, 0], [100, 0]])
     np.testing.assert_array_equal(rows[(1, 2)][0], [[100, 0], [150, 50], [100, 100]])
     np.testing.assert_array_equal(rows[(2, 3)][0], [[100, 100], [0, 100]])
+    # the one-way 4 -> 1, drawn from 1 to 4, is a street from 1 to 4 as drawn
+    np.testing.assert_array_equal(rows[(1, 4)][0], [[100, 0], [150, -30], [200, 0]])
     shapes = sorted(len(xy) for xy in rows[(0, 3)])
     assert shapes == [2, 3]  # the straight street and the curved one, both from 0 to 3
     for xy in rows[(0, 3)]:
