@@ -201,3 +201,19 @@ def test_reading_a_graph_leaves_it_free_to_go():
         assert alive() is None
     finally:
         gc.enable()
+
+
+@pytest.mark.parametrize("order", [(10.0, 80.0), (80.0, 10.0)])
+def test_the_nearer_of_two_services_on_the_target_street_is_taken(order):
+    # one street of 100 m at 1 m/s: from x = 50 the service at 80 is 30 s along it, the
+    # one at 10 is 40 s; both beat going round by a junction (70 s and 90 s)
+    G = _graph({0: (0.0, 0.0), 1: (100.0, 0.0)})
+    _street(G, 0, 1, 100.0)
+    _street(G, 1, 0, 100.0)
+    svc = gpd.GeoDataFrame(
+        geometry=shapely.points([(x, 0.0) for x in order]), index=["a", "b"], crs=27700
+    )
+    tgt = gpd.GeoDataFrame(geometry=shapely.points([(50.0, 0.0)]), crs=27700)
+    out = travel_times(G, svc, tgt)
+    assert out["minutes"].iloc[0] == pytest.approx(30.0 / 60.0)
+    assert out["nearest_service"].iloc[0] == ("b" if order[1] == 80.0 else "a")

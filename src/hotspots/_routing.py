@@ -140,29 +140,40 @@ def nearest(
     best = np.minimum(via_u, via_v)
     which = np.where(via_u <= via_v, src[tu], src[tv])
 
-    # a target and a service on the same street: the direct way along it
-    tf, tb = arrays.oriented(direction)
-    if len(targets.street) and k:
-        sorder = np.argsort(services.street, kind="stable")
-        sstreets = services.street[sorder]
-        lo = np.searchsorted(sstreets, targets.street, "left")
-        hi = np.searchsorted(sstreets, targets.street, "right")
-        for ti in np.nonzero(hi > lo)[0]:
-            cand = sorder[lo[ti] : hi[ti]]
-            e = targets.street[ti]
-            f = targets.frac[ti]
-            g = services.frac[cand]
-            with np.errstate(invalid="ignore"):
-                along = np.where(g >= f, (g - f) * tf[e], (f - g) * tb[e])
-            along = np.where(g == f, 0.0, along)
-            cost = targets.access_s[ti] + services.access_s[cand] + along
-            j = int(np.argmin(cost))
-            if cost[j] < best[ti]:
-                best[ti] = cost[j]
-                which[ti] = cand[j]
+    # a target and a service on the same street: the direct way along it, the cheapest
+    # (then the first) service for each such target
+    t_idx, s_idx, direct = _same_street(arrays, services, targets, direction)
+    if len(t_idx):
+        order = np.lexsort((s_idx, direct, t_idx))
+        first = np.ones(len(order), bool)
+        first[1:] = t_idx[order][1:] != t_idx[order][:-1]
+        ti, si, cost = t_idx[order][first], s_idx[order][first], direct[order][first]
+        better = cost < best[ti]
+        best[ti[better]] = cost[better]
+        which[ti[better]] = si[better]
     best = np.where(best <= limit_s, best, np.inf)
     which = np.where(np.isfinite(best), which, -1)
     return best, which
+
+
+def _same_street(
+    arrays: GraphArrays, services: Snap, targets: Snap, direction: Direction
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every (target, service) pair on the same street, and the time along it between
+    them (access legs included; inf where a one-way street runs the other way)."""
+    tf, tb = arrays.oriented(direction)
+    sorder = np.argsort(services.street, kind="stable")
+    first = np.searchsorted(services.street[sorder], targets.street, "left")
+    count = np.searchsorted(services.street[sorder], targets.street, "right") - first
+    t_idx = np.repeat(np.arange(len(targets.street)), count)
+    step = np.arange(len(t_idx)) - np.repeat(np.cumsum(count) - count, count)
+    s_idx = sorder[np.repeat(first, count) + step]
+    f, g = targets.frac[t_idx], services.frac[s_idx]
+    e = targets.street[t_idx]
+    with np.errstate(invalid="ignore"):
+        along = np.where(g >= f, (g - f) * tf[e], (f - g) * tb[e])
+    along = np.where(g == f, 0.0, np.nan_to_num(along, nan=np.inf, posinf=np.inf))
+    return t_idx, s_idx, targets.access_s[t_idx] + services.access_s[s_idx] + along
 
 
 def matrix(
@@ -189,7 +200,6 @@ def matrix(
     tu = arrays.street_u[targets.street]
     tv = arrays.street_v[targets.street]
     to_u, to_v = leave_costs(arrays, targets, direction)
-    tf, tb = arrays.oriented(direction)
     for lo in range(0, k, chunk):
         hi = min(lo + chunk, k)
         dist = dijkstra(mat, directed=True, indices=n + np.arange(lo, hi), limit=limit_s)
@@ -197,20 +207,8 @@ def matrix(
             best = np.minimum(to_u + dist[:, tu], to_v + dist[:, tv])
         out[:, lo:hi] = best.T
     # a target and a service on the same street: the direct way along it
-    sorder = np.argsort(services.street, kind="stable")
-    first = np.searchsorted(services.street[sorder], targets.street, "left")
-    count = np.searchsorted(services.street[sorder], targets.street, "right") - first
-    t_idx = np.repeat(np.arange(len(targets.street)), count)
-    step = np.arange(len(t_idx)) - np.repeat(np.cumsum(count) - count, count)
-    s_idx = sorder[np.repeat(first, count) + step]
-    if len(t_idx):
-        f, g = targets.frac[t_idx], services.frac[s_idx]
-        e = targets.street[t_idx]
-        with np.errstate(invalid="ignore"):
-            along = np.where(g >= f, (g - f) * tf[e], (f - g) * tb[e])
-        along = np.where(g == f, 0.0, np.nan_to_num(along, nan=np.inf, posinf=np.inf))
-        direct = targets.access_s[t_idx] + services.access_s[s_idx] + along
-        out[t_idx, s_idx] = np.minimum(out[t_idx, s_idx], direct)
+    t_idx, s_idx, direct = _same_street(arrays, services, targets, direction)
+    out[t_idx, s_idx] = np.minimum(out[t_idx, s_idx], direct)
     out[out > limit_s] = np.inf
     return out
 
