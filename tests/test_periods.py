@@ -10,21 +10,11 @@ import numpy as np
 import pandas as pd
 import pytest
 from scipy import stats
-from shapely.geometry import Point, box
+from shapely.geometry import box
 
 from hotspots import CRSError, DataError, HotspotsWarning
 from hotspots.periods import compare_periods, dispersion
-
-
-def _grid(n: int = 5, size: float = 100.0) -> gpd.GeoDataFrame:
-    polys = [
-        box(c * size, r * size, (c + 1) * size, (r + 1) * size) for r in range(n) for c in range(n)
-    ]
-    return gpd.GeoDataFrame({"cell_id": [f"c{i}" for i in range(n * n)]}, geometry=polys, crs=27700)
-
-
-def _points(xy: list[tuple[float, float]], months: list[object]) -> gpd.GeoDataFrame:
-    return gpd.GeoDataFrame({"month": months}, geometry=[Point(p) for p in xy], crs=27700)
+from tests._frames import month_points, square_cells
 
 
 # ----------------------------------------------------------------------------- compare_periods
@@ -94,7 +84,7 @@ def test_compare_periods_by_area_with_fdr_and_overall() -> None:
     )  # fmt: skip
     xy = [(50, 50)] * 12 + [(150, 50)] * 5 + [(50, 50)] * 2 + [(150, 50)] * 9 + [(500, 500)]
     months = ["2024-01"] * 17 + ["2024-02"] * 12
-    inc = _points(xy, months)
+    inc = month_points(xy, months)
     before = inc.copy()
     with pytest.warns(HotspotsWarning, match="outside every area"):
         out = compare_periods(inc, areas, before="2024-01", after="2024-02", area_id="name")
@@ -110,11 +100,11 @@ def test_compare_periods_by_area_with_fdr_and_overall() -> None:
 
 def test_compare_periods_crs_checks() -> None:
     areas = gpd.GeoDataFrame(geometry=[box(0, 0, 1, 1)], crs=4326)
-    inc = _points([(0.5, 0.5)], ["2024-01"]).set_crs(4326, allow_override=True)
+    inc = month_points([(0.5, 0.5)], ["2024-01"]).set_crs(4326, allow_override=True)
     with pytest.raises(CRSError):
         compare_periods(inc, areas, before="2024-01", after="2024-02")
     with pytest.raises(CRSError):
-        compare_periods(inc, _grid(), before="2024-01", after="2024-02")
+        compare_periods(inc, square_cells(), before="2024-01", after="2024-02")
 
 
 def test_unequal_periods_show_change_per_month_with_the_rate_ratio_sign() -> None:
@@ -135,7 +125,7 @@ def _two_areas() -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
     # area 0: 10 before, 20 after; area 1: 10 before, 0 after
     xy = [(50, 50)] * 30 + [(150, 50)] * 10
     months = ["2024-01"] * 10 + ["2024-02"] * 20 + ["2024-01"] * 10
-    return areas, _points(xy, months)
+    return areas, month_points(xy, months)
 
 
 def test_dispersion_by_hand() -> None:

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from scipy import stats
-from shapely.geometry import Point, box
+from shapely.geometry import box
 
 from hotspots import CRSError, DataError, HotspotsWarning
 from hotspots.spacetime import (
@@ -18,23 +18,13 @@ from hotspots.spacetime import (
     space_time_cube,
     space_time_gi,
 )
-
-
-def _grid(n: int = 5, size: float = 100.0) -> gpd.GeoDataFrame:
-    polys = [
-        box(c * size, r * size, (c + 1) * size, (r + 1) * size) for r in range(n) for c in range(n)
-    ]
-    return gpd.GeoDataFrame({"cell_id": [f"c{i}" for i in range(n * n)]}, geometry=polys, crs=27700)
-
-
-def _points(xy: list[tuple[float, float]], months: list[object]) -> gpd.GeoDataFrame:
-    return gpd.GeoDataFrame({"month": months}, geometry=[Point(p) for p in xy], crs=27700)
+from tests._frames import month_points, square_cells
 
 
 # ----------------------------------------------------------------------------- cube
 def test_space_time_cube_keeps_empty_periods_and_reports_outside() -> None:
-    cells = _grid(2)
-    inc = _points(
+    cells = square_cells(2)
+    inc = month_points(
         [(50, 50), (150, 50), (50, 150), (999, 999)],
         ["2024-01", "Mar 2024", "2024-03-09", "2024-01"],
     )
@@ -53,8 +43,8 @@ def test_space_time_cube_keeps_empty_periods_and_reports_outside() -> None:
 
 
 def test_space_time_cube_range_and_bad_input() -> None:
-    cells = _grid(2)
-    inc = _points([(50, 50), (50, 50)], ["2024-01", "2024-05"])
+    cells = square_cells(2)
+    inc = month_points([(50, 50), (50, 50)], ["2024-01", "2024-05"])
     with pytest.raises(DataError, match=r"\['2024-02'\], which have no data"):
         space_time_cube(inc, cells, start="2024-01", end="Feb 2024")
     with pytest.warns(HotspotsWarning, match="dropped"):
@@ -67,7 +57,7 @@ def test_space_time_cube_range_and_bad_input() -> None:
     with pytest.raises(CRSError):
         space_time_cube(inc.to_crs(4326), cells)
     with pytest.raises(DataError, match="is not a month"):
-        space_time_cube(_points([(50, 50)], ["2024/99/99x"]), cells)
+        space_time_cube(month_points([(50, 50)], ["2024/99/99x"]), cells)
 
 
 # ----------------------------------------------------------------------------- Gi*
@@ -75,7 +65,7 @@ def test_space_time_gi_single_slice_matches_esda() -> None:
     import esda
     from libpysal.weights import DistanceBand
 
-    cells = _grid(6)
+    cells = square_cells(6)
     rng = np.random.default_rng(1)
     counts = rng.poisson(3, size=(36, 1))
     counts[7, 0] = 20
@@ -90,7 +80,7 @@ def test_space_time_gi_single_slice_matches_esda() -> None:
 
 
 def test_space_time_gi_window_matches_direct_formula() -> None:
-    cells = _grid(3)
+    cells = square_cells(3)
     rng = np.random.default_rng(2)
     counts = rng.poisson(2, size=(9, 4)).astype(float)
     cube = SpaceTimeCube(
@@ -249,7 +239,7 @@ def test_emerging_hotspots_finds_planted_persistent_spots() -> None:
 
 
 def test_emerging_hotspots_period_checks() -> None:
-    cells = _grid(3)
+    cells = square_cells(3)
     one = SpaceTimeCube(cells=cells, periods=pd.period_range("2024-01", periods=1, freq="M"),
                         counts=np.ones((9, 1), int))  # fmt: skip
     with pytest.raises(DataError, match="1 period"):
@@ -266,7 +256,7 @@ def test_emerging_hotspots_period_checks() -> None:
 
 
 def test_space_time_gi_permutations_and_constant_cube() -> None:
-    cells = _grid(4)
+    cells = square_cells(4)
     rng = np.random.default_rng(3)
     counts = rng.poisson(1, size=(16, 5))
     counts[5, 3:] = 15
@@ -292,7 +282,7 @@ def test_space_time_gi_permutations_and_constant_cube() -> None:
 
 
 def test_space_time_gi_cell_without_neighbours_is_not_significant() -> None:
-    cells = _grid(3)
+    cells = square_cells(3)
     far = gpd.GeoDataFrame(geometry=[box(90_000, 90_000, 90_100, 90_100)], crs=cells.crs)
     cells = pd.concat([cells, far], ignore_index=True)
     counts = np.random.default_rng(0).poisson(2, size=(10, 4))
@@ -309,7 +299,7 @@ def test_space_time_gi_cell_without_neighbours_is_not_significant() -> None:
 # ----------------------------------------------------------------------------- FDR, calibration
 def _noise_cube(seed: int, n: int = 10, n_p: int = 12, lam: float = 1.0) -> SpaceTimeCube:
     rng = np.random.default_rng(seed)
-    cells = _grid(n)
+    cells = square_cells(n)
     counts = rng.poisson(lam, size=(n * n, n_p))
     return SpaceTimeCube(
         cells=cells, periods=pd.period_range("2022-01", periods=n_p, freq="M"), counts=counts
@@ -347,7 +337,7 @@ def test_constant_rate_hot_spot_is_rarely_intensifying() -> None:
     # the nine, averaged) - the full-size figures are in benchmarks/bench_emerging_calibration.py
     runs = 100
     rng = np.random.default_rng(12)
-    cells = _grid(10)
+    cells = square_cells(10)
     r, c = np.divmod(np.arange(100), 10)
     hot = (abs(r - 4) <= 1) & (abs(c - 4) <= 1)
     lam = np.where(hot, 5.0, 1.0)
@@ -395,7 +385,9 @@ def test_space_time_bins_follow_gi_stars_exact_permutation_rule() -> None:
     counts = np.random.default_rng(4).binomial(1, 0.2, size=(n * n, 4))
     counts[[0, 1, 5, 6]] = 6  # a busy corner block
     cube = SpaceTimeCube(
-        cells=_grid(n), periods=pd.period_range("2024-01", periods=4, freq="M"), counts=counts
+        cells=square_cells(n),
+        periods=pd.period_range("2024-01", periods=4, freq="M"),
+        counts=counts,
     )
     gi = space_time_gi(cube, permutations=999)
     values = counts.reshape(-1)

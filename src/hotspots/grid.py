@@ -341,8 +341,8 @@ class _AreaTiles:
         minx, miny, maxx, maxy = union.bounds
         self.x0, self.y0 = math.floor(minx / tile) - 1, math.floor(miny / tile) - 1
         self.nx = math.floor(maxx / tile) - self.x0 + 2
-        ny = math.floor(maxy / tile) - self.y0 + 2
-        tx, ty = np.meshgrid(np.arange(self.nx), np.arange(ny), indexing="ij")
+        self.ny = math.floor(maxy / tile) - self.y0 + 2
+        tx, ty = np.meshgrid(np.arange(self.nx), np.arange(self.ny), indexing="ij")
         x = (tx.ravel() + self.x0) * tile
         y = (ty.ravel() + self.y0) * tile
         boxes = shapely.box(x - pad, y - pad, x + tile + pad, y + tile + pad)
@@ -358,9 +358,8 @@ class _AreaTiles:
     def of(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         """The tile of each point (points beyond the area's box go to an empty edge tile)."""
         tx = np.clip(np.floor(x / self.tile).astype(np.int64) - self.x0, 0, self.nx - 1)
-        ny = len(self.empty) // self.nx
-        ty = np.clip(np.floor(y / self.tile).astype(np.int64) - self.y0, 0, ny - 1)
-        out: np.ndarray = tx * ny + ty
+        ty = np.clip(np.floor(y / self.tile).astype(np.int64) - self.y0, 0, self.ny - 1)
+        out: np.ndarray = tx * self.ny + ty
         return out
 
 
